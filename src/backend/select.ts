@@ -1,0 +1,187 @@
+/**
+ * Picking and initialising a TensorFlow.js backend under Deno.
+ *
+ * Order of preference for `"auto"`: tfjs-node-gpu, tfjs-node (both only when the user installed them:
+ * their install downloads libtensorflow), WebGPU (only with a hardware adapter: a software adapter such
+ * as llvmpipe is far slower than wasm), then wasm (XNNPACK, SIMD), which is the CPU workhorse.
+ * `"cpu"` is the plain-JS reference backend used by the tests.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core's Node bundle registers no gradients, and its ESM files (extension-less relative imports)
+// do not load in Deno: the @tensorflow/tfjs bundle registers them, sharing tfjs-core's global registry.
+import "@tensorflow/tfjs";
+import { registerTrainingKernels } from "./kernels/mod.ts";
+
+/** The backend names accepted by {@linkcode selectBackend}. */
+export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+/** A backend name accepted by {@linkcode selectBackend}. */
+export type BackendName = typeof BACKEND_NAMES[number];
+
+/** What {@linkcode selectBackend} chose. */
+export interface BackendInfo {
+  /** The name asked for. */
+  requested: BackendName;
+  /** The backend now active (one of the names above, never "auto"). */
+  name: Exclude<BackendName, "auto">;
+  /** The tfjs backend id (`tf.getBackend()`). */
+  tfjsName: string;
+  /** One line a person can read: what runs and why. */
+  description: string;
+}
+
+/** Options of {@linkcode selectBackend}. */
+export interface SelectBackendOptions {
+  /** Print the choice on stderr (default false). */
+  verbose?: boolean;
+}
+
+/** Raised when a backend cannot be used; the message says what to do. */
+export class BackendError extends Error {
+  override name = "BackendError";
+}
+
+const TFJS_NODE_VERSION = "4.22.0";
+const NODE_PACKAGES = {
+  "tensorflow": "@tensorflow/tfjs-node",
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+} as const;
+
+function installHint(pkg: string): string {
+  return `install it on a machine with internet (its install script downloads libtensorflow): ` +
+    `deno add npm:${pkg}@${TFJS_NODE_VERSION} && deno install --allow-scripts=npm:${pkg}; ` +
+    `or use --backend wasm`;
+}
+
+/** The project's node_modules folder, found from where Deno resolved tfjs-core. */
+function nodeModulesDir(): string | undefined {
+  const core = import.meta.resolve("@tensorflow/tfjs-core");
+  const path = new URL(core).pathname;
+  const i = path.indexOf("/node_modules/");
+  return i < 0 ? undefined : path.slice(0, i + "/node_modules/".length);
+}
+
+function isInstalled(pkg: string): boolean {
+  const dirs = [nodeModulesDir(), `${Deno.cwd()}/node_modules/`].filter((d): d is string => !!d);
+  return dirs.some((dir) => {
+    try {
+      return Deno.statSync(`${dir}${pkg}/package.json`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function initNode(name: "tensorflow" | "tensorflow-gpu"): Promise<string> {
+  const pkg = NODE_PACKAGES[name];
+  // Checked before importing: an import of a missing npm package would make Deno download it.
+  if (!isInstalled(pkg)) throw new BackendError(`backend "${name}" needs ${pkg}, which is not installed: ${installHint(pkg)}`);
+  try {
+    const spec = `npm:${pkg}@${TFJS_NODE_VERSION}`;
+    await import(spec);
+  } catch (e) {
+    throw new BackendError(
+      `backend "${name}": ${pkg} is present but failed to load (${(e as Error).message.split("\n")[0]}); ` +
+        `its native library is probably missing: ${installHint(pkg)}`,
+    );
+  }
+  if (!(await tf.setBackend("tensorflow"))) throw new BackendError(`backend "${name}": tfjs-node failed to initialise`);
+  return `${pkg} (libtensorflow)`;
+}
+
+/** A hardware WebGPU adapter, or undefined when Deno has none (or only a software one). */
+async function hardwareAdapter(): Promise<{ description: string } | undefined> {
+  const gpu = (globalThis.navigator as any)?.gpu;
+  if (!gpu) return undefined;
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+  if (!adapter) return undefined;
+  const info = adapter.info ?? {};
+  const description = [info.vendor, info.device, info.description].filter(Boolean).join(" ") || "unknown adapter";
+  const software = adapter.isFallbackAdapter || info.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(description);
+  return software ? undefined : { description };
+}
+
+async function initWebgpu(): Promise<string> {
+  const gpu = (globalThis.navigator as any)?.gpu;
+  if (!gpu) {
+    throw new BackendError(`backend "webgpu": this Deno exposes no navigator.gpu (WebGPU); use --backend wasm`);
+  }
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) throw new BackendError(`backend "webgpu": Deno found no WebGPU adapter (no GPU driver?); use --backend wasm`);
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) throw new BackendError(`backend "webgpu": tfjs-backend-webgpu failed to initialise`);
+  const info = adapter.info ?? {};
+  return `WebGPU (${[info.vendor, info.description].filter(Boolean).join(" ") || "adapter"})`;
+}
+
+let wasmPathsSet = false;
+async function initWasm(): Promise<string> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  if (!wasmPathsSet) {
+    // The .wasm binaries sit beside the package's entry point; Deno resolves it to a file URL.
+    const entry = new URL(import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
+    wasm.setWasmPaths(new URL("./", entry).pathname);
+    wasmPathsSet = true;
+  }
+  if (!(await tf.setBackend("wasm"))) throw new BackendError(`backend "wasm": tfjs-backend-wasm failed to initialise`);
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  return `wasm (XNNPACK${simd ? ", SIMD" : ""}, ${wasm.getThreadsCount()} thread)`;
+}
+
+async function initCpu(): Promise<string> {
+  await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend("cpu"))) throw new BackendError(`backend "cpu" failed to initialise`);
+  return "cpu (plain JavaScript reference)";
+}
+
+const INIT: Record<Exclude<BackendName, "auto">, () => Promise<string>> = {
+  "tensorflow-gpu": () => initNode("tensorflow-gpu"),
+  "tensorflow": () => initNode("tensorflow"),
+  "webgpu": initWebgpu,
+  "wasm": initWasm,
+  "cpu": initCpu,
+};
+
+/** Check a backend name, with an error that lists the valid ones. */
+export function parseBackendName(name: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  throw new BackendError(`unknown backend "${name}": choose one of ${BACKEND_NAMES.join(", ")}`);
+}
+
+/**
+ * Make `name` the active tfjs backend, register sadarts' training kernels, and say what runs.
+ *
+ * `"auto"` tries tfjs-node-gpu, tfjs-node, a hardware WebGPU adapter, then wasm.
+ * Throws {@linkcode BackendError} with what to do when the backend is unknown or not installed.
+ */
+export async function selectBackend(name: BackendName | string = "auto", options: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const requested = parseBackendName(name);
+  registerTrainingKernels();
+  let chosen: Exclude<BackendName, "auto">;
+  let description: string;
+  if (requested === "auto") {
+    const candidates: Exclude<BackendName, "auto">[] = [];
+    if (isInstalled(NODE_PACKAGES["tensorflow-gpu"])) candidates.push("tensorflow-gpu");
+    if (isInstalled(NODE_PACKAGES["tensorflow"])) candidates.push("tensorflow");
+    const adapter = await hardwareAdapter();
+    if (adapter) candidates.push("webgpu");
+    candidates.push("wasm");
+    let lastError: unknown;
+    for (const c of candidates) {
+      try {
+        description = await INIT[c]();
+        chosen = c;
+        break;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    if (!chosen!) throw lastError;
+  } else {
+    chosen = requested;
+    description = await INIT[requested]();
+  }
+  const info: BackendInfo = { requested, name: chosen, tfjsName: tf.getBackend(), description: description! };
+  if (options.verbose) console.error(`sadarts: backend ${info.name}: ${info.description}`);
+  return info;
+}

@@ -1,0 +1,229 @@
+/**
+ * `deno task bench [--json] [--backends wasm,cpu] [--presets cpu,paper] [--steps N] [--no-torch]`
+ *
+ * Times one first-order NB201 search step (α step on a validation batch, then w step on a training
+ * batch, grad clip 5) on every available backend at the `cpu` and `paper` presets, next to the PyTorch
+ * peer (../shared/bench/torch_nb201_step.py, run in the same process tree on the same machine), and the
+ * per-kernel GFLOP/s of conv forward, input gradient and filter gradient.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import pl from "nodejs-polars";
+import { BACKEND_NAMES, type BackendName, parseBackendName, selectBackend } from "../backend/select.ts";
+import { kernelBench } from "./kernelBench.ts";
+import { normal, ParamStore } from "../ops/params.ts";
+import { createNb201Supernet, nb201Forward } from "../supernet/nb201.ts";
+import { adam, sgd } from "../search/optimizers.ts";
+import { firstOrderStep } from "../search/step.ts";
+
+/** Shape of the benchmarked step. */
+export interface StepPreset {
+  channels: number;
+  cellsPerStage: number;
+  batch: number;
+  size: number;
+}
+
+/** The issue's presets: `cpu` (C=8, N=2, 16x16) and `paper` (C=16, N=5, 32x32), batch 64. */
+export const BENCH_PRESETS: Record<string, StepPreset> = {
+  cpu: { channels: 8, cellsPerStage: 2, batch: 64, size: 16 },
+  paper: { channels: 16, cellsPerStage: 5, batch: 64, size: 32 },
+};
+
+/** One row of the step table. */
+export interface StepResult {
+  engine: string;
+  preset: string;
+  msPerStep: number;
+  imagesPerSecond: number;
+  peakRssMiB: number | null;
+  leakedTensorsPerStep: number | null;
+  note: string;
+}
+
+function peakRssMiB(): number | null {
+  try {
+    const m = Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/);
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function resetPeakRss(): void {
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5"); // Linux: reset VmHWM to the current RSS
+  } catch { /* not Linux: the peak then covers the whole process */ }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Time `steps` search steps (after 2 warm-up steps) on the active backend. */
+export function benchStep(preset: StepPreset, steps: number, seed = 0): Omit<StepResult, "engine" | "preset" | "note"> {
+  const weights = new ParamStore(seed);
+  const arch = new ParamStore(seed);
+  const net = createNb201Supernet(weights, { channels: preset.channels, cellsPerStage: preset.cellsPerStage });
+  const alpha = arch.param("alpha", [6, 5], normal(1e-3));
+  const wOpt = sgd(weights.trainable, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
+  const aOpt = adam([alpha], { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-3 });
+  const { batch: B, size: H } = preset;
+  const batch = (s: number) => ({
+    x: tf.randomNormal([B, H, H, 3], 0, 1, "float32", s) as tf.Tensor4D,
+    y: tf.randomUniform([B], 0, 10, "int32", s + 1) as tf.Tensor1D,
+  });
+  const train = batch(seed + 10);
+  const valid = batch(seed + 20);
+  const stepper = {
+    logits: (x: tf.Tensor4D) => nb201Forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train"),
+    arch: { vars: [alpha], optimizer: aOpt },
+    weights: { vars: weights.trainable, optimizer: wOpt, gradClip: 5 },
+  };
+  firstOrderStep(stepper, train, valid);
+  firstOrderStep(stepper, train, valid);
+  const before = tf.memory().numTensors;
+  resetPeakRss();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    firstOrderStep(stepper, train, valid);
+    times.push(performance.now() - t0);
+  }
+  const leaked = (tf.memory().numTensors - before) / steps;
+  const peak = peakRssMiB();
+  for (const t of [train.x, train.y, valid.x, valid.y]) t.dispose();
+  wOpt.dispose();
+  aOpt.dispose();
+  weights.dispose();
+  arch.dispose();
+  const ms = median(times);
+  return { msPerStep: ms, imagesPerSecond: (2 * B * 1000) / ms, peakRssMiB: peak, leakedTensorsPerStep: leaked };
+}
+
+/** The PyTorch peer's figure for a preset, or why there is none. */
+export async function torchPeer(preset: StepPreset, steps: number): Promise<StepResult | string> {
+  const script = new URL("../../../shared/bench/torch_nb201_step.py", import.meta.url).pathname;
+  try {
+    Deno.statSync(script);
+  } catch {
+    return `peer script not found at ${script}`;
+  }
+  for (const python of ["/usr/bin/python3", "python3"]) {
+    const args = [script, ...[preset.channels, preset.cellsPerStage, preset.batch, preset.size, steps].map(String)];
+    try {
+      const out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      const m = text.match(/^torch (\S+) threads=(\d+).*: (\d+) ms\/step/m);
+      if (!out.success || !m) continue;
+      return {
+        engine: `pytorch ${m[1]} (${m[2]} thread${m[2] === "1" ? "" : "s"})`,
+        preset: "",
+        msPerStep: Number(m[3]),
+        imagesPerSecond: (2 * preset.batch * 1000) / Number(m[3]),
+        peakRssMiB: null,
+        leakedTensorsPerStep: null,
+        note: "peer",
+      };
+    } catch { /* try the next interpreter */ }
+  }
+  return "no python3 with torch (Debian: apt-get install python3-torch)";
+}
+
+function parseList(flag: string | undefined, all: readonly string[], what: string): string[] {
+  if (!flag) return [...all];
+  const items = flag.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!all.includes(i)) throw new Error(`unknown ${what} "${i}": choose from ${all.join(", ")}`);
+  return items;
+}
+
+async function main(args: string[]): Promise<void> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
+    const [k, v] = a.slice(2).split("=", 2);
+    if (["json", "no-torch", "no-kernels"].includes(k)) flags.set(k, "1");
+    else if (["backends", "presets", "steps"].includes(k)) flags.set(k, v ?? args[++i]);
+    else throw new Error(`unknown flag --${k}: use --json, --backends, --presets, --steps, --no-torch, --no-kernels`);
+  }
+  const json = flags.has("json");
+  const log = (s: string) => json ? console.error(s) : console.log(s);
+  const concrete = BACKEND_NAMES.filter((b) => b !== "auto");
+  const requested = flags.get("backends") ? parseList(flags.get("backends"), concrete, "backend") : undefined;
+  const presets = parseList(flags.get("presets"), Object.keys(BENCH_PRESETS), "preset");
+  const stepsFlag = flags.get("steps");
+  const steps = stepsFlag ? Number(stepsFlag) : undefined;
+  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a positive integer`);
+
+  const rows: StepResult[] = [];
+  const skipped: string[] = [];
+  const kernels: Record<string, unknown>[] = [];
+  // Default: every backend that initialises, except the plain-JS reference at the paper preset (minutes
+  // per step) and a software WebGPU adapter (slower than wasm); name them in --backends to force them.
+  const backends = (requested ?? ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"]) as BackendName[];
+  for (const backend of backends) {
+    let description: string;
+    try {
+      if (!requested && backend === "webgpu") {
+        const info = await selectBackend("auto");
+        if (info.name !== "webgpu") {
+          skipped.push("webgpu: no hardware adapter");
+          continue;
+        }
+      }
+      description = (await selectBackend(parseBackendName(backend))).description;
+    } catch (e) {
+      skipped.push(`${backend}: ${(e as Error).message}`);
+      continue;
+    }
+    for (const preset of presets) {
+      if (!requested && backend === "cpu" && preset === "paper") {
+        skipped.push("cpu at paper preset (reference backend, minutes per step; force with --backends cpu)");
+        continue;
+      }
+      const n = steps ?? (backend === "cpu" ? 2 : preset === "paper" ? 3 : 10);
+      log(`bench: ${backend} ${preset} (${n} steps)...`);
+      rows.push({ engine: backend, preset, note: description, ...benchStep(BENCH_PRESETS[preset], n) });
+    }
+    if (!flags.has("no-kernels") && backend !== "cpu") {
+      log(`bench: ${backend} kernels...`);
+      for (const k of await kernelBench(backend)) kernels.push({ engine: backend, ...k });
+    }
+  }
+  if (!flags.has("no-torch")) {
+    for (const preset of presets) {
+      log(`bench: pytorch ${preset}...`);
+      const peer = await torchPeer(BENCH_PRESETS[preset], preset === "paper" ? 3 : 10);
+      if (typeof peer === "string") skipped.push(`pytorch: ${peer}`);
+      else rows.push({ ...peer, preset });
+    }
+  }
+  const torchMs = (preset: string) => rows.find((r) => r.preset === preset && r.engine.startsWith("pytorch"))?.msPerStep;
+  const table = rows.map((r) => {
+    const t = torchMs(r.preset);
+    return { ...r, msPerStep: Math.round(r.msPerStep), imagesPerSecond: Math.round(r.imagesPerSecond * 10) / 10, vsTorch: t ? Math.round((t / r.msPerStep) * 100) / 100 : null };
+  });
+  if (json) {
+    console.log(JSON.stringify({ steps: table, kernels, skipped, presets: BENCH_PRESETS }, null, 2));
+    return;
+  }
+  console.log("\nNB201 first-order search step (vsTorch > 1: faster than PyTorch)");
+  console.log(pl.DataFrame(table.map(({ note: _, ...r }) => r)).toString());
+  for (const r of table.filter((r) => !r.engine.startsWith("pytorch"))) console.log(`  ${r.engine}: ${r.note}`);
+  if (kernels.length) {
+    console.log("\nConvolution kernels");
+    console.log(pl.DataFrame(kernels).toString());
+  }
+  if (skipped.length) console.log(`\nskipped:\n  ${skipped.join("\n  ")}`);
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Convolutions with PyTorch's parameterisation (kernel, stride, symmetric padding, dilation, groups of
+ * 1 or depthwise), and ReLU → Conv → BN, the building block of every search space.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { convolve } from "../backend/kernels/convolve.ts";
+import { type BatchNormOptions, type BatchNormParams, batchNorm, batchNormParams } from "./batchNorm.ts";
+import { type Mode, type ParamStore, torchDefault } from "./params.ts";
+
+/** Shape of a convolution, as torch.nn.Conv2d is given it. */
+export interface ConvOptions {
+  cin: number;
+  cout: number;
+  kernel: number;
+  stride?: number;
+  /** Symmetric zero padding on each side (default (kernel − 1)/2 · dilation: "same" for odd kernels). */
+  padding?: number;
+  dilation?: number;
+  /** Depthwise (groups = cin, cout = cin · multiplier) instead of dense. */
+  depthwise?: boolean;
+  bias?: boolean;
+}
+
+/** The variables and shape of a convolution. */
+export interface ConvParams {
+  filter: tf.Variable;
+  bias?: tf.Variable;
+  stride: number;
+  padding: number;
+  dilation: number;
+  depthwise: boolean;
+}
+
+/** Create a convolution's filter ([k, k, cin, cout], or [k, k, cin, multiplier] when depthwise) and bias. */
+export function convParams(store: ParamStore, name: string, o: ConvOptions): ConvParams {
+  const { cin, cout, kernel, stride = 1, dilation = 1, depthwise = false, bias = false } = o;
+  const padding = o.padding ?? ((kernel - 1) / 2) * dilation;
+  if (![cin, cout, kernel, stride, dilation].every((v) => Number.isInteger(v) && v > 0)) {
+    throw new Error(`conv "${name}": cin, cout, kernel, stride and dilation must be positive integers`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) throw new Error(`conv "${name}": padding must be an integer >= 0`);
+  if (depthwise && cout % cin !== 0) throw new Error(`conv "${name}": depthwise needs cout to be a multiple of cin`);
+  const fanIn = (depthwise ? 1 : cin) * kernel * kernel;
+  const shape = [kernel, kernel, cin, depthwise ? cout / cin : cout];
+  return {
+    filter: store.param(`${name}.filter`, shape, torchDefault(fanIn)),
+    bias: bias ? store.param(`${name}.bias`, [cout], torchDefault(fanIn)) : undefined,
+    stride,
+    padding,
+    dilation,
+    depthwise,
+  };
+}
+
+/** Apply a convolution to an NHWC batch. */
+export function conv(p: ConvParams, x: tf.Tensor4D): tf.Tensor4D {
+  const y = convolve(x, p.filter as tf.Tensor4D, {
+    strides: p.stride,
+    padding: p.padding,
+    dilations: p.dilation,
+    depthwise: p.depthwise,
+  });
+  return p.bias ? tf.add(y, p.bias) : y;
+}
+
+/** Options of ReLU → Conv → BN. */
+export interface ReluConvBnOptions extends ConvOptions {
+  bn?: BatchNormOptions;
+}
+
+/** The variables of ReLU → Conv → BN. */
+export interface ReluConvBnParams {
+  conv: ConvParams;
+  bn: BatchNormParams;
+}
+
+/** Create ReLU → Conv → BN (torch's ReLUConvBN; NB201's nor_conv with `bias: true` during search). */
+export function reluConvBnParams(store: ParamStore, name: string, o: ReluConvBnOptions): ReluConvBnParams {
+  return { conv: convParams(store, `${name}.conv`, o), bn: batchNormParams(store, `${name}.bn`, o.cout, o.bn) };
+}
+
+/** ReLU → Conv → BN. */
+export function reluConvBn(p: ReluConvBnParams, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+  return tf.tidy(() => batchNorm(p.bn, conv(p.conv, tf.relu(x)), mode));
+}

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { batchNorm, batchNormParams } from "../../src/ops/batchNorm.ts";
+import { ParamStore } from "../../src/ops/params.ts";
+import { avgPool, maxPool } from "../../src/ops/pool.ts";
+import { onBackend, relativeError, values } from "../helpers.ts";
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`batch norm (${backend}): hand-computed output, running statistics and eval mode`, async () => {
+    await onBackend(backend, () => {
+      const store = new ParamStore();
+      const p = batchNormParams(store, "bn", 1, { affine: false });
+      const x = tf.tensor4d([1, 2, 3, 4], [4, 1, 1, 1]);
+      // mean 2.5, biased var 1.25: x̂ = (x − 2.5)/√(1.25 + 1e-5)
+      const y = values(batchNorm(p, x, "train"));
+      const s = Math.sqrt(1.25 + 1e-5);
+      assert.ok(relativeError(y, [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s]) < 1e-6);
+      // running: 0.9·0 + 0.1·2.5; 0.9·1 + 0.1·(unbiased 5/3)
+      assert.ok(relativeError(values(p.runningMean!), [0.25]) < 1e-6);
+      assert.ok(relativeError(values(p.runningVar!), [0.9 + 0.1 * 5 / 3]) < 1e-6);
+      const e = values(batchNorm(p, tf.tensor4d([1], [1, 1, 1, 1]), "eval"));
+      assert.ok(relativeError(e, [(1 - 0.25) / Math.sqrt(0.9 + 0.1 * 5 / 3 + 1e-5)]) < 1e-6);
+      store.dispose();
+    });
+  });
+
+  Deno.test(`batch norm (${backend}): hand-written gradient equals tfjs' generic one`, async () => {
+    await onBackend(backend, () => {
+      const store = new ParamStore(3);
+      const p = batchNormParams(store, "bn", 5, { affine: true, trackRunningStats: false });
+      p.gamma!.assign(tf.randomNormal([5], 1, 0.5, "float32", 4));
+      const x = tf.randomNormal([3, 4, 4, 5], 0.3, 2, "float32", 5) as tf.Tensor4D;
+      const r = tf.randomNormal([3, 4, 4, 5], 0, 1, "float32", 6);
+      const ours = tf.grads((a: tf.Tensor, g: tf.Tensor) =>
+        tf.sum(tf.mul(batchNorm({ ...p, gamma: g as tf.Variable }, a as tf.Tensor4D, "train"), r))
+      )([x, p.gamma!]);
+      const generic = tf.grads((a: tf.Tensor, g: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, p.beta!, g, 1e-5), r));
+      })([x, p.gamma!]);
+      assert.ok(relativeError(values(ours[0]), values(generic[0])) < 1e-4, "dx");
+      assert.ok(relativeError(values(ours[1]), values(generic[1])) < 1e-4, "dγ");
+      store.dispose();
+    });
+  });
+
+  Deno.test(`pooling (${backend}): average excludes padding, max pads with −∞, stride 2 is PyTorch's`, async () => {
+    await onBackend(backend, () => {
+      const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
+      const avg = values(avgPool(x));
+      assert.equal(avg[0], (1 + 2 + 5 + 6) / 4); // corner: 4 valid pixels, not 9
+      assert.equal(avg[1], (1 + 2 + 3 + 5 + 6 + 7) / 6);
+      assert.equal(avg[5], (1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11) / 9);
+      // stride 2, padding 1 (torch): windows centred on rows/cols 0 and 2.
+      assert.deepEqual(values(avgPool(x, { stride: 2 })), [(1 + 2 + 5 + 6) / 4, (2 + 3 + 4 + 6 + 7 + 8) / 6, (5 + 6 + 9 + 10 + 13 + 14) / 6, (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16) / 9]);
+      assert.deepEqual(values(maxPool(tf.neg(x) as tf.Tensor4D, { stride: 2 })), [-1, -2, -5, -6]);
+    });
+  });
+}
