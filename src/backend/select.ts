@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // do not load in Deno: the @tensorflow/tfjs bundle registers them, sharing tfjs-core's global registry.
 import "@tensorflow/tfjs";
 import { registerTrainingKernels } from "./kernels/mod.ts";
+import { startThreadedWasm } from "./wasmThreads.ts";
 
 /** The backend names accepted by {@linkcode selectBackend}. */
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -34,6 +35,11 @@ export interface BackendInfo {
 export interface SelectBackendOptions {
   /** Print the choice on stderr (default false). */
   verbose?: boolean;
+  /**
+   * XNNPACK threads of the wasm backend (1 to 8; default SADARTS_WASM_THREADS, else every core).
+   * Fixed at the backend's first start in a process.
+   */
+  threads?: number;
 }
 
 /** Raised when a backend cannot be used; the message says what to do. */
@@ -114,27 +120,36 @@ async function initWebgpu(): Promise<string> {
   return `WebGPU (${[info.vendor, info.description].filter(Boolean).join(" ") || "adapter"})`;
 }
 
-let wasmPathsSet = false;
-async function initWasm(): Promise<string> {
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  if (!wasmPathsSet) {
-    // The .wasm binaries sit beside the package's entry point; Deno resolves it to a file URL.
-    const entry = new URL(import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
-    wasm.setWasmPaths(new URL("./", entry).pathname);
-    wasmPathsSet = true;
+/** Threads of the wasm backend: options, then SADARTS_WASM_THREADS, then every core (at most 8). */
+function wasmThreads(requested?: number): number {
+  const env = Deno.env.get("SADARTS_WASM_THREADS");
+  const n = requested ?? (env !== undefined ? Number(env) : Math.min(8, navigator.hardwareConcurrency || 1));
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new BackendError(`wasm threads must be an integer from 1 to 8, got ${requested ?? `SADARTS_WASM_THREADS=${env}`}`);
   }
-  if (!(await tf.setBackend("wasm"))) throw new BackendError(`backend "wasm": tfjs-backend-wasm failed to initialise`);
-  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  return `wasm (XNNPACK${simd ? ", SIMD" : ""}, ${wasm.getThreadsCount()} thread)`;
+  return n;
+}
+
+async function initWasm(options: SelectBackendOptions): Promise<string> {
+  const threads = wasmThreads(options.threads);
+  const running = tf.findBackend("wasm") ? (await tf.setBackend("wasm"), undefined) : await startThreadedWasm(threads);
+  if (running === 0) {
+    throw new BackendError(`backend "wasm" failed to initialise` + (threads > 1 ? ` with ${threads} threads; try SADARTS_WASM_THREADS=1` : ""));
+  }
+  const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
+  const n = getThreadsCount();
+  return `wasm (XNNPACK, SIMD, ${n} thread${n === 1 ? "" : "s"})`;
 }
 
 async function initCpu(): Promise<string> {
   await import("@tensorflow/tfjs-backend-cpu");
   if (!(await tf.setBackend("cpu"))) throw new BackendError(`backend "cpu" failed to initialise`);
+  // Its first write prints a banner recommending tfjs-node; selectBackend says what runs instead.
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return "cpu (plain JavaScript reference)";
 }
 
-const INIT: Record<Exclude<BackendName, "auto">, () => Promise<string>> = {
+const INIT: Record<Exclude<BackendName, "auto">, (o: SelectBackendOptions) => Promise<string>> = {
   "tensorflow-gpu": () => initNode("tensorflow-gpu"),
   "tensorflow": () => initNode("tensorflow"),
   "webgpu": initWebgpu,
@@ -169,7 +184,7 @@ export async function selectBackend(name: BackendName | string = "auto", options
     let lastError: unknown;
     for (const c of candidates) {
       try {
-        description = await INIT[c]();
+        description = await INIT[c](options);
         chosen = c;
         break;
       } catch (e) {
@@ -179,7 +194,7 @@ export async function selectBackend(name: BackendName | string = "auto", options
     if (!chosen!) throw lastError;
   } else {
     chosen = requested;
-    description = await INIT[requested]();
+    description = await INIT[requested](options);
   }
   const info: BackendInfo = { requested, name: chosen, tfjsName: tf.getBackend(), description: description! };
   if (options.verbose) console.error(`sadarts: backend ${info.name}: ${info.description}`);

@@ -3,10 +3,13 @@
  * normalise, unbiased variance in the running estimate, running = (1 − momentum)·running + momentum·batch.
  *
  * The gradient is written out (one reduction pass instead of tfjs' generic chain through `moments`):
- * dx = invStd · (dy − mean(dy) − x̂ · mean(dy · x̂)), with dy scaled by γ when affine.
+ * dx = invStd · (dy − mean(dy) − x̂ · mean(dy · x̂)), with dy scaled by γ when affine. On wasm and cpu
+ * forward and backward are single fused kernels (../backend/kernels/batchNormKernels.ts).
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { batchNormBackwardKernel, batchNormForwardKernel } from "../backend/kernels/batchNormKernels.ts";
+import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 import { constant, type Mode, type ParamStore } from "./params.ts";
 
 /** Options of a batch-norm layer. */
@@ -57,17 +60,17 @@ export function normalizeBatch(x: tf.Tensor4D, eps: number, onStats?: BatchStats
   const count = x.size / x.shape[3];
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const mean = tf.mean(input, AXES) as tf.Tensor1D;
-    const centered = tf.sub(input, mean);
-    const variance = tf.mean(tf.square(centered), AXES) as tf.Tensor1D;
-    const invStd = tf.rsqrt(tf.add(variance, eps));
-    const xhat = tf.mul(centered, invStd);
-    onStats?.(mean, count > 1 ? tf.mul(variance, count / (count - 1)) : variance);
+    const fused = jsKernelsActive();
+    const [xhat, mean, variance, invStd] = fused
+      ? runJsKernel(batchNormForwardKernel, [input], { eps })
+      : composedForward(input, eps);
+    onStats?.(mean as tf.Tensor1D, (count > 1 ? tf.mul(variance, count / (count - 1)) : variance) as tf.Tensor1D);
     save([xhat, invStd]);
     return {
       value: xhat,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, inv] = saved;
+        if (jsKernelsActive()) return runJsKernel(batchNormBackwardKernel, [dy, xh, inv], {})[0];
         const meanDy = tf.mean(dy, AXES);
         const meanDyXhat = tf.mean(tf.mul(dy, xh), AXES);
         return tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat)), inv);
@@ -75,6 +78,15 @@ export function normalizeBatch(x: tf.Tensor4D, eps: number, onStats?: BatchStats
     };
   });
   return normalize(x) as tf.Tensor4D;
+}
+
+/** The forward of the fused kernel from tf ops, for backends without JS kernels. */
+function composedForward(x: tf.Tensor, eps: number): tf.Tensor[] {
+  const mean = tf.mean(x, AXES);
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), AXES);
+  const invStd = tf.rsqrt(tf.add(variance, eps));
+  return [tf.mul(centered, invStd), mean, variance, invStd];
 }
 
 /** running ← (1 − momentum)·running + momentum·batch, for the layers whose channels `mean` concatenates. */

@@ -56,4 +56,15 @@ for (const backend of ["cpu", "wasm"] as const) {
       assert.deepEqual(values(maxPool(tf.neg(x) as tf.Tensor4D, { stride: 2 })), [-1, -2, -5, -6]);
     });
   });
+
+  Deno.test(`average pooling (${backend}): gradient divides by each window's valid count (stock tfjs divides by 9)`, async () => {
+    await onBackend(backend, () => {
+      const g = values(tf.grad((x: tf.Tensor) => tf.sum(avgPool(x as tf.Tensor4D)))(tf.zeros([1, 3, 3, 1])));
+      // Windows centred on a corner hold 4 pixels, on an edge 6, in the middle 9.
+      const corner = 1 / 4 + 2 / 6 + 1 / 9;
+      const edge = 2 / 4 + 2 / 6 + 1 / 6 + 1 / 9;
+      const centre = 4 / 4 + 4 / 6 + 1 / 9;
+      assert.ok(relativeError(g, [corner, edge, corner, edge, centre, edge, corner, edge, corner]) < 1e-6, `${g}`);
+    });
+  });
 }

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { ParamStore } from "../../src/ops/params.ts";
-import { createNb201Supernet, nb201Forward, type Nb201SupernetOptions } from "../../src/supernet/nb201.ts";
+import { setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
+import { batchNorm } from "../../src/ops/batchNorm.ts";
+import { conv, reluConvBn } from "../../src/ops/conv.ts";
+import { linear } from "../../src/ops/linear.ts";
+import { type Mode, ParamStore } from "../../src/ops/params.ts";
+import { avgPool } from "../../src/ops/pool.ts";
+import { resNetBlock } from "../../src/ops/resnetBlock.ts";
+import { NB201_EDGES } from "../../src/spaces/nb201.ts";
+import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
+import { createNb201Supernet, nb201Forward, type Nb201Supernet, type Nb201SupernetOptions } from "../../src/supernet/nb201.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
 Deno.test("nb201 supernet has PyTorch's parameter count (plus the search-time conv biases)", async () => {
@@ -23,29 +31,69 @@ function build(options: Nb201SupernetOptions) {
   return { store, net: createNb201Supernet(store, { channels: 4, cellsPerStage: 1, ...options }) };
 }
 
-Deno.test("nb201 grouped cells compute the same logits, gradients and running stats as edge-by-edge", async () => {
-  await onBackend("cpu", () => {
-    const x = tf.randomNormal([3, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
-    const alpha = tf.randomNormal([6, 5], 0, 1, "float32", 2) as tf.Tensor2D;
-    const run = (grouped: boolean) => {
-      const { store, net } = build({ grouped });
-      const f = (a: tf.Tensor) => tf.sum(tf.square(nb201Forward(net, x, tf.softmax(a) as tf.Tensor2D, "train")));
-      const { value, grads } = tf.valueAndGrads(f)([alpha]);
-      const logitsEval = nb201Forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "eval");
-      const stats = store.entries().filter(([n]) => n.includes("running")).flatMap(([, v]) => values(v));
-      const out = { loss: values(value), grad: values(grads[0]), eval: values(logitsEval), stats };
-      store.dispose();
-      return out;
-    };
-    const g = run(true);
-    const e = run(false);
-    assert.ok(relativeError(g.loss, e.loss) < 1e-5, "loss");
-    assert.ok(relativeError(g.grad, e.grad) < 1e-4, `α gradient: ${g.grad} vs ${e.grad}`);
-    assert.ok(relativeError(g.eval, e.eval) < 1e-5, "eval-mode logits (running statistics)");
-    assert.ok(relativeError(g.stats, e.stats) < 1e-5, "running statistics");
-    assert.ok(g.stats.some((v) => v !== 0 && v !== 1), "running statistics moved");
+/**
+ * The supernet written the plain way: every mixed edge on its own, no fused kernels. (Not stock
+ * tf.avgPool: its gradient divides by 9 at the borders where its forward divides by the valid count.)
+ */
+function referenceForward(net: Nb201Supernet, x: tf.Tensor4D, weights: tf.Tensor2D, mode: Mode): tf.Tensor2D {
+  const rows = tf.unstack(weights) as tf.Tensor1D[];
+  let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
+  for (const layer of net.layers) {
+    if (layer.kind === "reduction") {
+      h = resNetBlock(layer.params, h, mode);
+      continue;
+    }
+    const nodes = [h];
+    for (let i = 1; i < 4; i++) {
+      const edges = NB201_EDGES.map((e, k) => [e, k] as const).filter(([e]) => e.to === i).map(([e, k]) => {
+        const candidates: Candidate[] = net.options.ops.map((op) => {
+          if (op === "none") return null;
+          if (op === "skip_connect") return (v) => v;
+          if (op === "avg_pool_3x3") return (v) => avgPool(v);
+          return (v) => reluConvBn(layer.params.edges[k][op]!, v, mode);
+        });
+        return mixedEdge(candidates, nodes[e.from], rows[k]);
+      });
+      nodes.push(tf.addN(edges));
+    }
+    h = nodes[3];
+  }
+  h = tf.relu(batchNorm(net.head.bn, h, mode));
+  return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`nb201 supernet (${backend}) equals the edge-by-edge definition: logits, α and w gradients, running stats`, async () => {
+    await onBackend(backend, () => {
+      const x = tf.randomNormal([3, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+      const alpha = tf.randomNormal([6, 5], 0, 1, "float32", 2) as tf.Tensor2D;
+      const run = (forward: typeof nb201Forward) => {
+        const { store, net } = build({});
+        const loss = () => tf.sum(tf.square(forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train"))) as tf.Scalar;
+        const alphaGrad = tf.grad((a: tf.Tensor) => tf.sum(tf.square(forward(net, x, tf.softmax(a) as tf.Tensor2D, "train"))))(alpha);
+        const { grads } = tf.variableGrads(loss, store.trainable);
+        const logitsEval = forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "eval");
+        const out = {
+          alphaGrad: values(alphaGrad),
+          wGrad: store.trainable.flatMap((v) => values(grads[v.name])),
+          eval: values(logitsEval),
+          stats: store.entries().filter(([n]) => n.includes("running")).flatMap(([, v]) => values(v)),
+        };
+        store.dispose();
+        return out;
+      };
+      const ours = run(nb201Forward);
+      setJsKernelsEnabled(false);
+      const ref = run(referenceForward);
+      setJsKernelsEnabled(true);
+      assert.ok(relativeError(ours.alphaGrad, ref.alphaGrad) < 1e-4, `α gradient: ${ours.alphaGrad} vs ${ref.alphaGrad}`);
+      assert.ok(relativeError(ours.wGrad, ref.wGrad) < 1e-4, "weight gradients");
+      assert.ok(relativeError(ours.eval, ref.eval) < 1e-4, "eval-mode logits (running statistics)");
+      assert.ok(relativeError(ours.stats, ref.stats) < 1e-5, "running statistics");
+      assert.ok(ours.stats.some((v) => v !== 0 && v !== 1), "running statistics moved");
+    });
   });
-});
+}
 
 Deno.test("nb201 supernet output shape, op subsets, and clear errors on bad shapes", async () => {
   await onBackend("cpu", () => {
