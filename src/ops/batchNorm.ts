@@ -8,7 +8,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { batchNormBackwardKernel, batchNormForwardKernel } from "../backend/kernels/batchNormKernels.ts";
+import {
+  batchNormBackwardKernel,
+  type BatchNormForwardAttrs,
+  batchNormForwardKernel,
+} from "../backend/kernels/batchNormKernels.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 import { constant, type Mode, type ParamStore } from "./params.ts";
 
@@ -49,22 +53,29 @@ export function batchNormParams(store: ParamStore, name: string, channels: numbe
 
 const AXES = [0, 1, 2];
 
-/** Receives a batch's per-channel mean and unbiased variance (e.g. to update running statistics). */
-export type BatchStatsSink = (mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D) => void;
+/** Running statistics to update while normalising a batch. */
+export interface RunningStats {
+  mean: tf.Variable;
+  variance: tf.Variable;
+  momentum: number;
+}
 
 /**
- * x̂ = (x − mean) / √(var + eps) with the batch's per-channel statistics, differentiable in x.
- * `onStats` sees the statistics inside the same pass (no second reduction for running estimates).
+ * x̂ = (x − mean) / √(var + eps) with the batch's per-channel statistics, differentiable in x; when
+ * `running` is given, its estimates are updated in the same pass (unbiased variance, as PyTorch).
  */
-export function normalizeBatch(x: tf.Tensor4D, eps: number, onStats?: BatchStatsSink): tf.Tensor4D {
-  const count = x.size / x.shape[3];
+export function normalizeBatch(x: tf.Tensor4D, eps: number, running?: RunningStats): tf.Tensor4D {
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const fused = jsKernelsActive();
-    const [xhat, mean, variance, invStd] = fused
-      ? runJsKernel(batchNormForwardKernel, [input], { eps })
-      : composedForward(input, eps);
-    onStats?.(mean as tf.Tensor1D, (count > 1 ? tf.mul(variance, count / (count - 1)) : variance) as tf.Tensor1D);
+    const attrs = { eps, momentum: running?.momentum ?? 0 };
+    const inputs = running ? [input, running.mean, running.variance] : [input];
+    const [xhat, invStd, newMean, newVar] = jsKernelsActive()
+      ? runJsKernel(batchNormForwardKernel, inputs, attrs)
+      : composedForward(inputs, attrs);
+    if (running) {
+      running.mean.assign(newMean);
+      running.variance.assign(newVar);
+    }
     save([xhat, invStd]);
     return {
       value: xhat,
@@ -80,26 +91,21 @@ export function normalizeBatch(x: tf.Tensor4D, eps: number, onStats?: BatchStats
   return normalize(x) as tf.Tensor4D;
 }
 
-/** The forward of the fused kernel from tf ops, for backends without JS kernels. */
-function composedForward(x: tf.Tensor, eps: number): tf.Tensor[] {
+/** The fused forward kernel from tf ops, for backends without JS kernels. */
+function composedForward([x, runningMean, runningVar]: tf.Tensor[], { eps, momentum }: BatchNormForwardAttrs): tf.Tensor[] {
   const mean = tf.mean(x, AXES);
   const centered = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centered), AXES);
   const invStd = tf.rsqrt(tf.add(variance, eps));
-  return [tf.mul(centered, invStd), mean, variance, invStd];
-}
-
-/** running ← (1 − momentum)·running + momentum·batch, for the layers whose channels `mean` concatenates. */
-export function updateRunningStats(layers: readonly BatchNormParams[], mean: tf.Tensor1D, variance: tf.Tensor1D): void {
-  if (!layers.every((p) => p.runningMean && p.runningVar)) return;
-  const sizes = layers.map((p) => p.runningMean!.size);
-  const means = layers.length === 1 ? [mean] : tf.split(mean, sizes);
-  const vars = layers.length === 1 ? [variance] : tf.split(variance, sizes);
-  layers.forEach((p, i) => {
-    const m = p.momentum;
-    p.runningMean!.assign(tf.add(tf.mul(p.runningMean!, 1 - m), tf.mul(means[i], m)));
-    p.runningVar!.assign(tf.add(tf.mul(p.runningVar!, 1 - m), tf.mul(vars[i], m)));
-  });
+  const out = [tf.mul(centered, invStd), invStd];
+  if (!runningMean) return out;
+  const count = x.size / x.shape[x.rank - 1];
+  const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+  return [
+    ...out,
+    tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
+    tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+  ];
 }
 
 /** Apply batch norm in `mode` (train: batch statistics; eval: running statistics when tracked). */
@@ -109,7 +115,10 @@ export function batchNorm(p: BatchNormParams, x: tf.Tensor4D, mode: Mode): tf.Te
     if (mode === "eval" && p.runningMean && p.runningVar) {
       y = tf.mul(tf.sub(x, p.runningMean), tf.rsqrt(tf.add(p.runningVar, p.eps)));
     } else {
-      y = normalizeBatch(x, p.eps, (mean, variance) => updateRunningStats([p], mean, variance));
+      const running = p.runningMean && p.runningVar
+        ? { mean: p.runningMean, variance: p.runningVar, momentum: p.momentum }
+        : undefined;
+      y = normalizeBatch(x, p.eps, running);
     }
     if (p.gamma && p.beta) y = tf.add(tf.mul(y, p.gamma), p.beta);
     return y;

@@ -24,6 +24,18 @@ for (const backend of ["cpu", "wasm"] as const) {
     });
   });
 
+  Deno.test(`batch norm (${backend}): variance stays exact when the mean is large (one-pass sums in float64)`, async () => {
+    await onBackend(backend, () => {
+      const store = new ParamStore();
+      const p = batchNormParams(store, "bn", 1, { affine: false });
+      const x = tf.tensor4d([1000.5, 1001.5, 1002.5, 1003.5], [4, 1, 1, 1]); // exact in float32
+      const s = Math.sqrt(1.25 + 1e-5);
+      assert.ok(relativeError(values(batchNorm(p, x, "train")), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s]) < 1e-5);
+      assert.ok(relativeError(values(p.runningVar!), [0.9 + 0.1 * 5 / 3]) < 1e-6);
+      store.dispose();
+    });
+  });
+
   Deno.test(`batch norm (${backend}): hand-written gradient equals tfjs' generic one`, async () => {
     await onBackend(backend, () => {
       const store = new ParamStore(3);
