@@ -3,8 +3,9 @@
  * Forward: x → x̂ = (x − mean)·invStd, invStd = 1/√(var + eps) (biased variance), and, when running
  * statistics are given, their update running ← (1 − momentum)·running + momentum·batch (unbiased
  * variance), all in two passes. Backward: (dy, x̂, invStd) → dx = invStd·(dy − mean(dy) − x̂·mean(dy·x̂)).
- * Loops run channel by channel (strided), which V8 compiles to tighter code than a row-major sweep with
- * per-channel accumulator arrays; sums are float64.
+ * On wasm they run as SIMD code in tfjs' heap (./simd/kernels.c); the JS versions serve the cpu backend.
+ * JS loops run channel by channel (strided), which V8 compiles to tighter code than a row-major sweep
+ * with per-channel accumulator arrays; sums are float64 in both.
  * @module
  */
 import type { JsKernel } from "./jsKernel.ts";
@@ -18,6 +19,11 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
   outputShapes: (shapes) => {
     const c = [shapes[0][shapes[0].length - 1]];
     return shapes.length === 3 ? [shapes[0], c, c, c] : [shapes[0], c];
+  },
+  simd(k, [x, runningMean = 0, runningVar = 0], [xhat, invStd, newMean = 0, newVar = 0], [shape], { eps, momentum }) {
+    const c = shape[shape.length - 1];
+    const rows = shape.reduce((a, b) => a * b, 1) / c;
+    k.bn_forward(x, xhat, invStd, runningMean, runningVar, newMean, newVar, rows, c, eps, momentum);
   },
   compute([x, runningMean, runningVar], [xhat, invStd, newMean, newVar], _shapes, { eps, momentum }) {
     const c = invStd.length;
@@ -49,6 +55,10 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
 export const batchNormBackwardKernel: JsKernel<Record<never, never>> = {
   name: "SadartsBatchNormBackward",
   outputShapes: ([dy]) => [dy],
+  simd(k, [dy, xhat, invStd], [dx], [shape]) {
+    const c = shape[shape.length - 1];
+    k.bn_backward(dy, xhat, invStd, dx, shape.reduce((a, b) => a * b, 1) / c, c);
+  },
   compute([dy, xhat, invStd], [dx]) {
     const c = invStd.length;
     const n = dy.length;

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { type SimdKernels, simdKernels } from "./simd/mod.ts";
 
 /** A kernel over float32 row-major buffers. */
 export interface JsKernel<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
@@ -18,6 +19,11 @@ export interface JsKernel<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
   outputShapes(shapes: number[][], attrs: A): number[][];
   /** Fill `outputs` from `inputs`: every element must be written (wasm outputs are not zeroed). */
   compute(inputs: Float32Array[], outputs: Float32Array[], shapes: number[][], attrs: A): void;
+  /**
+   * The same on the wasm backend with the SIMD kernels of ./simd/kernels.c, given byte offsets of the
+   * inputs and outputs in the tfjs heap. Used instead of `compute` there when present.
+   */
+  simd?(simd: SimdKernels, inputs: number[], outputs: number[], shapes: number[][], attrs: A): void;
 }
 
 /** Backends that run JS kernels. */
@@ -26,6 +32,7 @@ const JS_BACKENDS = ["wasm", "cpu"] as const;
 interface WasmLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  getMemoryOffset(dataId: unknown): number;
 }
 
 interface CpuLike {
@@ -39,6 +46,12 @@ function wasmKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>): tf.KernelFunc {
     const ins = Object.values(inputs) as tf.TensorInfo[];
     const shapes = ins.map((t) => t.shape);
     const outs = k.outputShapes(shapes, attrs as A).map((s) => be.makeOutput(s, "float32"));
+    const simd = k.simd && simdKernels(backend);
+    if (simd) {
+      const offset = (t: tf.TensorInfo) => be.getMemoryOffset(t.dataId);
+      k.simd!(simd, ins.map(offset), outs.map(offset), shapes, attrs as A);
+      return outs;
+    }
     // Views after every allocation: growing the heap detaches earlier views.
     k.compute(ins.map((t) => be.typedArrayFromHeap(t)), outs.map((o) => be.typedArrayFromHeap(o)), shapes, attrs as A);
     return outs;

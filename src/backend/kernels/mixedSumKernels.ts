@@ -6,6 +6,9 @@
  */
 import type { JsKernel } from "./jsKernel.ts";
 
+/** Terms per call of the SIMD kernels (kernels.c takes 4 at a time). */
+const CHUNK = 4;
+
 /** Attributes: which weight (flat index into w) scales each term. */
 export type MixedSumAttrs = { index: number[] };
 
@@ -13,6 +16,15 @@ export type MixedSumAttrs = { index: number[] };
 export const mixedSumKernel: JsKernel<MixedSumAttrs> = {
   name: "SadartsMixedSum",
   outputShapes: (shapes) => [shapes[1]],
+  simd(k, [w, ...terms], [out], shapes, { index }) {
+    const n = shapes[1].reduce((a, b) => a * b, 1);
+    const heap = k.heapF32();
+    for (let c = 0; c < terms.length; c += CHUNK) {
+      const t = [0, 1, 2, 3].map((i) => (c + i < terms.length ? terms[c + i] : terms[0]));
+      const ws = [0, 1, 2, 3].map((i) => (c + i < terms.length ? heap[w / 4 + index[c + i]] : 0));
+      k.mixed_sum4(out, c > 0 ? 1 : 0, n, t[0], t[1], t[2], t[3], ws[0], ws[1], ws[2], ws[3]);
+    }
+  },
   compute([w, ...terms], [out], _shapes, { index }) {
     const n = out.length;
     const w0 = w[index[0]];
@@ -30,6 +42,20 @@ export const mixedSumKernel: JsKernel<MixedSumAttrs> = {
 export const mixedSumGradKernel: JsKernel<MixedSumAttrs> = {
   name: "SadartsMixedSumGrad",
   outputShapes: (shapes) => [shapes[1], ...shapes.slice(2)],
+  simd(k, [dy, w, ...terms], [dw, ...dts], shapes, { index }) {
+    const n = shapes[0].reduce((a, b) => a * b, 1);
+    const grads = new Float64Array(shapes[1][0]);
+    for (let c = 0; c < terms.length; c += CHUNK) {
+      const used = [0, 1, 2, 3].map((i) => c + i < terms.length);
+      const t = used.map((u, i) => (u ? terms[c + i] : terms[0]));
+      const d = used.map((u, i) => (u ? dts[c + i] : 0));
+      const heap = k.heapF32();
+      const ws = used.map((u, i) => (u ? heap[w / 4 + index[c + i]] : 0));
+      k.mixed_sum_grad4(dy, n, t[0], t[1], t[2], t[3], d[0], d[1], d[2], d[3], ws[0], ws[1], ws[2], ws[3], k.scratch);
+      used.forEach((u, i) => u && (grads[index[c + i]] += k.heapF32()[k.scratch / 4 + i]));
+    }
+    k.heapF32().set(grads, dw / 4);
+  },
   compute([dy, w, ...terms], [dw, ...dts], _shapes, { index }) {
     dw.fill(0);
     const n = dy.length;

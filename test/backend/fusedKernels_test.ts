@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { batchNormBackwardKernel, batchNormForwardKernel } from "../../src/backend/kernels/batchNormKernels.ts";
+import { runJsKernel } from "../../src/backend/kernels/jsKernel.ts";
+import { mixedSumGradKernel, mixedSumKernel } from "../../src/backend/kernels/mixedSumKernels.ts";
+import { setSimdKernelsEnabled, simdKernels } from "../../src/backend/kernels/simd/mod.ts";
+import { onBackend, relativeError, values } from "../helpers.ts";
+
+/** Outputs of `run` on wasm with the SIMD kernels, on wasm with the JS ones, and on cpu. */
+async function threeWays(run: () => tf.Tensor[]): Promise<number[][][]> {
+  const results: number[][][] = [];
+  for (const [backend, simd] of [["wasm", true], ["wasm", false], ["cpu", true]] as const) {
+    setSimdKernelsEnabled(simd);
+    results.push(await onBackend(backend, () => tf.tidy(run).map(values)));
+  }
+  setSimdKernelsEnabled(true);
+  return results;
+}
+
+function assertAgree(results: number[][][], what: string, tolerance = 1e-5) {
+  const [simd, js, cpu] = results;
+  simd.forEach((out, i) => {
+    assert.ok(relativeError(out, js[i]) < tolerance, `${what}: output ${i} SIMD vs JS`);
+    assert.ok(relativeError(out, cpu[i]) < tolerance, `${what}: output ${i} SIMD vs cpu`);
+  });
+}
+
+Deno.test("SIMD kernels load into the wasm backend's heap (so the tests below compare two implementations)", async () => {
+  await onBackend("wasm", () => assert.ok(simdKernels(tf.backend()), "simdKernels() returned null on wasm"));
+});
+
+// Channel counts that exercise the 4-lane blocks and the scalar remainder; odd row counts.
+for (const [rows, c] of [[7, 3], [5, 4], [9, 5], [33, 8], [3, 13]]) {
+  Deno.test(`batch-norm kernels agree: SIMD, JS and cpu, [${rows}, ${c}]`, async () => {
+    const results = await threeWays(() => {
+      const x = tf.add(tf.randomNormal([rows, 1, 1, c], 0, 2, "float32", 1), 3);
+      const rm = tf.randomNormal([c], 0, 1, "float32", 2);
+      const rv = tf.randomUniform([c], 0.5, 2, "float32", 3);
+      const tracked = runJsKernel(batchNormForwardKernel, [x, rm, rv], { eps: 1e-5, momentum: 0.1 });
+      const [xhat, invStd] = runJsKernel(batchNormForwardKernel, [x], { eps: 1e-5, momentum: 0.1 });
+      const dy = tf.randomNormal([rows, 1, 1, c], 0, 1, "float32", 4);
+      return [...tracked, xhat, invStd, ...runJsKernel(batchNormBackwardKernel, [dy, xhat, invStd], {})];
+    });
+    assert.equal(results[0].length, 7);
+    assertAgree(results, "batch norm");
+  });
+}
+
+for (const terms of [1, 3, 4, 5, 9]) {
+  Deno.test(`mixed-sum kernels agree: SIMD, JS and cpu, ${terms} terms over 4·3·3·5 values`, async () => {
+    const results = await threeWays(() => {
+      const w = tf.randomNormal([12], 0, 1, "float32", 5);
+      const ts = Array.from({ length: terms }, (_, k) => tf.randomNormal([4, 3, 3, 5], 0, 1, "float32", 10 + k));
+      const index = ts.map((_, k) => (k * 5) % 12); // some weights unused, none shared
+      const dy = tf.randomNormal([4, 3, 3, 5], 0, 1, "float32", 6);
+      return [...runJsKernel(mixedSumKernel, [w, ...ts], { index }), ...runJsKernel(mixedSumGradKernel, [dy, w, ...ts], { index })];
+    });
+    assertAgree(results, "mixed sum");
+  });
+}
