@@ -61,32 +61,41 @@ export interface RunningStats {
 }
 
 /**
+ * The forward of batch-statistics BN, not differentiable by itself: x̂ and invStd = 1/√(var + eps); the
+ * running estimates (if any) are updated, with `shift` (a per-channel constant that x lacks, such as a
+ * conv bias that BN cancels) added to the batch mean they see. Building block of differentiable ops.
+ */
+export function batchStatsForward(x: tf.Tensor, eps: number, running?: RunningStats, shift?: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const attrs = { eps, momentum: running?.momentum ?? 0 };
+  const inputs = running ? [x, running.mean, running.variance] : [x];
+  const [xhat, invStd, newMean, newVar] = jsKernelsActive()
+    ? runJsKernel(batchNormForwardKernel, inputs, attrs)
+    : composedForward(inputs, attrs);
+  if (running) {
+    running.mean.assign(shift ? tf.add(newMean, tf.mul(shift, running.momentum)) : newMean);
+    running.variance.assign(newVar);
+  }
+  return [xhat, invStd];
+}
+
+/** The input gradient of batch-statistics BN: invStd · (dy − mean(dy) − x̂ · mean(dy · x̂)). */
+export function batchStatsBackward(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
+  if (jsKernelsActive()) return runJsKernel(batchNormBackwardKernel, [dy, xhat, invStd], {})[0];
+  const meanDy = tf.mean(dy, AXES);
+  const meanDyXhat = tf.mean(tf.mul(dy, xhat), AXES);
+  return tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xhat, meanDyXhat)), invStd);
+}
+
+/**
  * x̂ = (x − mean) / √(var + eps) with the batch's per-channel statistics, differentiable in x; when
  * `running` is given, its estimates are updated in the same pass (unbiased variance, as PyTorch).
  */
 export function normalizeBatch(x: tf.Tensor4D, eps: number, running?: RunningStats): tf.Tensor4D {
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const attrs = { eps, momentum: running?.momentum ?? 0 };
-    const inputs = running ? [input, running.mean, running.variance] : [input];
-    const [xhat, invStd, newMean, newVar] = jsKernelsActive()
-      ? runJsKernel(batchNormForwardKernel, inputs, attrs)
-      : composedForward(inputs, attrs);
-    if (running) {
-      running.mean.assign(newMean);
-      running.variance.assign(newVar);
-    }
+    const [xhat, invStd] = batchStatsForward(input, eps, running);
     save([xhat, invStd]);
-    return {
-      value: xhat,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, inv] = saved;
-        if (jsKernelsActive()) return runJsKernel(batchNormBackwardKernel, [dy, xh, inv], {})[0];
-        const meanDy = tf.mean(dy, AXES);
-        const meanDyXhat = tf.mean(tf.mul(dy, xh), AXES);
-        return tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat)), inv);
-      },
-    };
+    return { value: xhat, gradFunc: (dy: tf.Tensor, [xh, inv]: tf.Tensor[]) => batchStatsBackward(dy, xh, inv) };
   });
   return normalize(x) as tf.Tensor4D;
 }

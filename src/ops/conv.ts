@@ -4,8 +4,19 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { conv2dGradConfig } from "../backend/kernels/convGradients.ts";
 import { convolve } from "../backend/kernels/convolve.ts";
-import { type BatchNormOptions, type BatchNormParams, batchNorm, batchNormParams } from "./batchNorm.ts";
+import { jsKernelsActive } from "../backend/kernels/jsKernel.ts";
+import { relu } from "./activation.ts";
+import {
+  type BatchNormOptions,
+  type BatchNormParams,
+  batchNorm,
+  batchNormParams,
+  batchStatsBackward,
+  batchStatsForward,
+} from "./batchNorm.ts";
+import { weightGradientsWanted } from "./gradientScope.ts";
 import { type Mode, type ParamStore, torchDefault } from "./params.ts";
 
 /** Shape of a convolution, as torch.nn.Conv2d is given it. */
@@ -82,5 +93,40 @@ export function reluConvBnParams(store: ParamStore, name: string, o: ReluConvBnO
 
 /** ReLU → Conv → BN. */
 export function reluConvBn(p: ReluConvBnParams, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
-  return tf.tidy(() => batchNorm(p.bn, conv(p.conv, tf.relu(x)), mode));
+  return tf.tidy(() => convBn(p, relu(x), mode));
+}
+
+/**
+ * Conv → BN of an already activated input. In train mode with batch statistics and no affine BN (every
+ * search-cell conv), on backends with fused kernels, it is one op whose tape keeps only its input and
+ * output: the conv output never outlives the forward pass, which halves a supernet's memory. The conv
+ * bias is exactly cancelled by BN: it is not added to the tensor, only to the mean the running estimate
+ * sees, and its gradient is exactly zero (PyTorch computes ~0). Filter gradients are skipped (zeros)
+ * inside `withoutWeightGradients` (./gradientScope.ts).
+ */
+export function convBn(p: ReluConvBnParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+  const fusable = mode === "train" && !p.conv.depthwise && p.conv.dilation === 1 && !p.bn.gamma && jsKernelsActive();
+  if (!fusable) return tf.tidy(() => batchNorm(p.bn, conv(p.conv, r), mode));
+  const { filter, bias, stride, padding } = p.conv;
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [padding, padding], [padding, padding], [0, 0]];
+  const attrs = { strides: stride, pad, dilations: 1, dataFormat: "NHWC" };
+  const running = p.bn.runningMean && p.bn.runningVar
+    ? { mean: p.bn.runningMean, variance: p.bn.runningVar, momentum: p.bn.momentum }
+    : undefined;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, f, b] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
+    const [xhat, invStd] = batchStatsForward(tf.conv2d(x, f, stride, pad), p.bn.eps, running, b);
+    save([x, f, xhat, invStd]);
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor, [xs, fs, xh, inv]: tf.Tensor[]) => {
+        const dConv = batchStatsBackward(dy, xh, inv) as tf.Tensor4D;
+        const grads = conv2dGradConfig.gradFunc(dConv, [xs, fs], attrs) as Record<string, () => tf.Tensor>;
+        const df = weightGradientsWanted() ? grads.filter() : tf.zerosLike(fs);
+        return b ? [grads.x(), df, tf.zerosLike(b)] : [grads.x(), df];
+      },
+    };
+  });
+  return (bias ? op(r, filter, bias) : op(r, filter)) as tf.Tensor4D;
 }

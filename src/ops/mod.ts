@@ -4,6 +4,8 @@
  * @module
  */
 export * from "./params.ts";
+export * from "./activation.ts";
+export * from "./gradientScope.ts";
 export * from "./batchNorm.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";

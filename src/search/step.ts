@@ -1,11 +1,12 @@
 /**
  * One first-order bi-level search step: α on a validation batch (plus any α regularizer), then the
  * weights on a training batch with global-norm gradient clipping. Gradients are taken only for the
- * variables each step owns, so the α step computes no weight gradients.
+ * variables each step owns, and fused ops skip their weight gradients in the α step.
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropy } from "./loss.ts";
+import { withoutWeightGradients } from "../ops/gradientScope.ts";
 import { clipByGlobalNorm, type Optimizer } from "./optimizers.ts";
 
 /** A labelled batch: NHWC images and integer labels. */
@@ -28,9 +29,9 @@ export interface StepLosses {
   trainLoss: number;
 }
 
-function update(vars: tf.Variable[], optimizer: Optimizer, loss: () => tf.Scalar, clip?: number): number {
+function update(vars: tf.Variable[], optimizer: Optimizer, loss: () => tf.Scalar, clip?: number, weights = true): number {
   const value = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(loss, vars);
+    const { value, grads } = weights ? tf.variableGrads(loss, vars) : withoutWeightGradients(() => tf.variableGrads(loss, vars));
     let gs = vars.map((v) => grads[v.name]);
     if (clip !== undefined) gs = clipByGlobalNorm(gs, clip).grads;
     optimizer.step(gs);
@@ -46,7 +47,7 @@ export function firstOrderStep(s: FirstOrderStepper, train: Batch, valid: Batch)
   const validLoss = update(s.arch.vars, s.arch.optimizer, () => {
     const ce = crossEntropy(s.logits(valid.x), valid.y);
     return s.arch.regularizer ? tf.add(ce, s.arch.regularizer()) as tf.Scalar : ce;
-  });
+  }, undefined, false);
   const trainLoss = update(s.weights.vars, s.weights.optimizer, () => crossEntropy(s.logits(train.x), train.y), s.weights.gradClip);
   return { validLoss, trainLoss };
 }

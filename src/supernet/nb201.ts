@@ -10,7 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type BatchNormParams, batchNorm, batchNormParams } from "../ops/batchNorm.ts";
-import { conv, type ConvParams, convParams, type ReluConvBnParams, reluConvBnParams } from "../ops/conv.ts";
+import { relu } from "../ops/activation.ts";
+import { conv, convBn, type ConvParams, convParams, type ReluConvBnParams, reluConvBnParams } from "../ops/conv.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import type { Mode, ParamStore } from "../ops/params.ts";
 import { avgPool } from "../ops/pool.ts";
@@ -123,9 +124,8 @@ function cellForward(net: Nb201Supernet, cell: Nb201CellParams, x: tf.Tensor4D, 
         if (op === "skip_connect") terms.push({ weight, tensor: h });
         else if (op === "avg_pool_3x3") terms.push({ weight, tensor: pooled[e.from] ??= avgPool(h) });
         else if (op !== "none") {
-          const p = cell.edges[k][op]!;
-          const r = activated[e.from] ??= tf.relu(h);
-          terms.push({ weight, tensor: batchNorm(p.bn, conv(p.conv, r), mode) });
+          const r = activated[e.from] ??= relu(h);
+          terms.push({ weight, tensor: convBn(cell.edges[k][op]!, r, mode) });
         }
       });
     });
@@ -153,7 +153,7 @@ export function nb201Forward(net: Nb201Supernet, x: tf.Tensor4D, opWeights: tf.T
     for (const layer of net.layers) {
       h = layer.kind === "cell" ? cellForward(net, layer.params, h, w, mode) : resNetBlock(layer.params, h, mode);
     }
-    h = tf.relu(batchNorm(net.head.bn, h, mode));
+    h = relu(batchNorm(net.head.bn, h, mode));
     return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);
   });
 }

@@ -177,3 +177,14 @@ EXPORT void mixed_sum_grad4(const float* dy, int n, const float* t0, const float
     dots[k] = (float)dot;
   }
 }
+
+// ReLU gradient: dh = dr where h > 0, else 0.
+EXPORT void relu_grad(const float* dr, const float* h, float* dh, int n) {
+  int i = 0;
+  v128_t zero = wasm_f32x4_splat(0);
+  for (; i + 4 <= n; i += 4) {
+    v128_t mask = wasm_f32x4_gt(wasm_v128_load(h + i), zero);
+    wasm_v128_store(dh + i, wasm_v128_and(wasm_v128_load(dr + i), mask));
+  }
+  for (; i < n; i++) dh[i] = h[i] > 0 ? dr[i] : 0;
+}
