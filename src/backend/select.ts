@@ -11,6 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core's Node bundle registers no gradients, and its ESM files (extension-less relative imports)
 // do not load in Deno: the @tensorflow/tfjs bundle registers them, sharing tfjs-core's global registry.
 import "@tensorflow/tfjs";
+import { installEagerBackprop } from "./eagerBackprop.ts";
+import { registerWasmIdentity } from "./kernels/identity.ts";
 import { registerTrainingKernels } from "./kernels/mod.ts";
 import { startThreadedWasm } from "./wasmThreads.ts";
 
@@ -132,6 +134,8 @@ function wasmThreads(requested?: number): number {
 
 async function initWasm(options: SelectBackendOptions): Promise<string> {
   const threads = wasmThreads(options.threads);
+  await import("@tensorflow/tfjs-backend-wasm"); // registers its kernels, then ours replace some
+  registerWasmIdentity();
   const running = tf.findBackend("wasm") ? (await tf.setBackend("wasm"), undefined) : await startThreadedWasm(threads);
   if (running === 0) {
     throw new BackendError(`backend "wasm" failed to initialise` + (threads > 1 ? ` with ${threads} threads; try SADARTS_WASM_THREADS=1` : ""));
@@ -172,6 +176,7 @@ export function parseBackendName(name: string): BackendName {
 export async function selectBackend(name: BackendName | string = "auto", options: SelectBackendOptions = {}): Promise<BackendInfo> {
   const requested = parseBackendName(name);
   registerTrainingKernels();
+  installEagerBackprop();
   let chosen: Exclude<BackendName, "auto">;
   let description: string;
   if (requested === "auto") {
