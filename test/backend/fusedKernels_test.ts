@@ -30,7 +30,7 @@ Deno.test("SIMD kernels load into the wasm backend's heap (so the tests below co
 });
 
 // Channel counts that exercise the 4-lane blocks and the scalar remainder; odd row counts.
-for (const [rows, c] of [[7, 3], [5, 4], [9, 5], [33, 8], [3, 13]]) {
+for (const [rows, c] of [[7, 3], [5, 4], [9, 5], [33, 8], [3, 13], [17, 64]]) {
   Deno.test(`batch-norm kernels agree: SIMD, JS and cpu, [${rows}, ${c}]`, async () => {
     const results = await threeWays(() => {
       const x = tf.add(tf.randomNormal([rows, 1, 1, c], 0, 2, "float32", 1), 3);

@@ -10,6 +10,11 @@
  */
 import type { JsKernel } from "./jsKernel.ts";
 
+/** kernels.c handles channel counts that are multiples of 4, up to 1024 (its MAX_C). */
+function simdChannels(c: number): boolean {
+  return c % 4 === 0 && c <= 1024;
+}
+
 /** Attributes of the forward kernel. */
 export type BatchNormForwardAttrs = { eps: number; momentum: number };
 
@@ -22,6 +27,7 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
   },
   simd(k, [x, runningMean = 0, runningVar = 0], [xhat, invStd, newMean = 0, newVar = 0], [shape], { eps, momentum }) {
     const c = shape[shape.length - 1];
+    if (!simdChannels(c)) return false;
     const rows = shape.reduce((a, b) => a * b, 1) / c;
     k.bn_forward(x, xhat, invStd, runningMean, runningVar, newMean, newVar, rows, c, eps, momentum);
   },
@@ -57,6 +63,7 @@ export const batchNormBackwardKernel: JsKernel<Record<never, never>> = {
   outputShapes: ([dy]) => [dy],
   simd(k, [dy, xhat, invStd], [dx], [shape]) {
     const c = shape[shape.length - 1];
+    if (!simdChannels(c)) return false;
     k.bn_backward(dy, xhat, invStd, dx, shape.reduce((a, b) => a * b, 1) / c, c);
   },
   compute([dy, xhat, invStd], [dx]) {

@@ -21,9 +21,10 @@ export interface JsKernel<A extends tf.NamedAttrMap = tf.NamedAttrMap> {
   compute(inputs: Float32Array[], outputs: Float32Array[], shapes: number[][], attrs: A): void;
   /**
    * The same on the wasm backend with the SIMD kernels of ./simd/kernels.c, given byte offsets of the
-   * inputs and outputs in the tfjs heap. Used instead of `compute` there when present.
+   * inputs and outputs in the tfjs heap. Used instead of `compute` there when present; returning false
+   * (shapes it does not handle) falls back to `compute`.
    */
-  simd?(simd: SimdKernels, inputs: number[], outputs: number[], shapes: number[][], attrs: A): void;
+  simd?(simd: SimdKernels, inputs: number[], outputs: number[], shapes: number[][], attrs: A): boolean | void;
 }
 
 /** Backends that run JS kernels. */
@@ -47,11 +48,8 @@ function wasmKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>): tf.KernelFunc {
     const shapes = ins.map((t) => t.shape);
     const outs = k.outputShapes(shapes, attrs as A).map((s) => be.makeOutput(s, "float32"));
     const simd = k.simd && simdKernels(backend);
-    if (simd) {
-      const offset = (t: tf.TensorInfo) => be.getMemoryOffset(t.dataId);
-      k.simd!(simd, ins.map(offset), outs.map(offset), shapes, attrs as A);
-      return outs;
-    }
+    const offset = (t: tf.TensorInfo) => be.getMemoryOffset(t.dataId);
+    if (simd && k.simd!(simd, ins.map(offset), outs.map(offset), shapes, attrs as A) !== false) return outs;
     // Views after every allocation: growing the heap detaches earlier views.
     k.compute(ins.map((t) => be.typedArrayFromHeap(t)), outs.map((o) => be.typedArrayFromHeap(o)), shapes, attrs as A);
     return outs;

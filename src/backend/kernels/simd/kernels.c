@@ -14,121 +14,85 @@
     hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1))); \
   } while (0)
 
+// Per-channel statistics and normalisation sweep the tensor row by row (NHWC rows are contiguous), with
+// one accumulator per channel in a stack array: a channel-by-channel strided sweep re-reads every cache
+// line c/4 times, which made these kernels memory-bound on 4 MiB activations.
+#define MAX_C 1024
+
 // Batch-statistics batch norm, forward: x̂ = (x − mean)·inv_std and, when run_mean is not null, the
-// running estimates (unbiased variance). Sums of x and x² in float64.
+// running estimates (unbiased variance). Sums of x and x² in float64. c must be a multiple of 4 and at
+// most MAX_C (the JS caller checks; other shapes use the JS kernel).
 EXPORT void bn_forward(const float* x, float* xhat, float* inv_std, const float* run_mean, const float* run_var,
                        float* new_mean, float* new_var, int rows, int c, float eps, float momentum) {
-  for (int j = 0; j < c; j += 4) {
-    int lanes = c - j < 4 ? c - j : 4;
-    double mean[4], var[4];
-    if (lanes == 4) {
-      v128_t s0 = wasm_f64x2_splat(0), s1 = s0, q0 = s0, q1 = s0;
-      const float* p = x + j;
-      for (int r = 0; r < rows; r++, p += c) {
-        v128_t v = wasm_v128_load(p);
-        ACC64(s0, s1, v);
-        ACC64(q0, q1, wasm_f32x4_mul(v, v));
-      }
-      double s[4] = {wasm_f64x2_extract_lane(s0, 0), wasm_f64x2_extract_lane(s0, 1), wasm_f64x2_extract_lane(s1, 0),
-                     wasm_f64x2_extract_lane(s1, 1)};
-      double q[4] = {wasm_f64x2_extract_lane(q0, 0), wasm_f64x2_extract_lane(q0, 1), wasm_f64x2_extract_lane(q1, 0),
-                     wasm_f64x2_extract_lane(q1, 1)};
-      for (int l = 0; l < 4; l++) {
-        mean[l] = s[l] / rows;
-        var[l] = q[l] / rows - mean[l] * mean[l];
-      }
-    } else {
-      for (int l = 0; l < lanes; l++) {
-        double s = 0, q = 0;
-        const float* p = x + j + l;
-        for (int r = 0; r < rows; r++, p += c) {
-          double v = *p;
-          s += v;
-          q += v * v;
-        }
-        mean[l] = s / rows;
-        var[l] = q / rows - mean[l] * mean[l];
-      }
+  v128_t s[MAX_C / 2], q[MAX_C / 2];  // float64 pairs
+  int blocks = c / 4;
+  for (int b = 0; b < 2 * blocks; b++) s[b] = q[b] = wasm_f64x2_splat(0);
+  const float* p = x;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, p += 4) {
+      v128_t v = wasm_v128_load(p);
+      ACC64(s[2 * b], s[2 * b + 1], v);
+      ACC64(q[2 * b], q[2 * b + 1], wasm_f32x4_mul(v, v));
     }
-    float m[4] = {0, 0, 0, 0}, inv[4] = {0, 0, 0, 0};
-    for (int l = 0; l < lanes; l++) {
-      if (var[l] < 0) var[l] = 0;
-      m[l] = (float)mean[l];
-      inv[l] = (float)(1.0 / __builtin_sqrt(var[l] + eps));
-      inv_std[j + l] = inv[l];
-      if (run_mean) {
-        double unbiased = rows > 1 ? var[l] * rows / (rows - 1) : var[l];
-        new_mean[j + l] = (float)((1 - momentum) * run_mean[j + l] + momentum * mean[l]);
-        new_var[j + l] = (float)((1 - momentum) * run_var[j + l] + momentum * unbiased);
-      }
+  }
+  float m[MAX_C], inv[MAX_C];
+  for (int j = 0; j < c; j++) {
+    // lanes 0,1 of a block are in s[2b], lanes 2,3 in s[2b+1] (see ACC64)
+    int lane = j % 4;
+    v128_t sv = s[2 * (j / 4) + lane / 2], qv = q[2 * (j / 4) + lane / 2];
+    double sum = lane % 2 ? wasm_f64x2_extract_lane(sv, 1) : wasm_f64x2_extract_lane(sv, 0);
+    double sq = lane % 2 ? wasm_f64x2_extract_lane(qv, 1) : wasm_f64x2_extract_lane(qv, 0);
+    double mean = sum / rows;
+    double variance = sq / rows - mean * mean;
+    if (variance < 0) variance = 0;
+    m[j] = (float)mean;
+    inv[j] = (float)(1.0 / __builtin_sqrt(variance + eps));
+    inv_std[j] = inv[j];
+    if (run_mean) {
+      double unbiased = rows > 1 ? variance * rows / (rows - 1) : variance;
+      new_mean[j] = (float)((1 - momentum) * run_mean[j] + momentum * mean);
+      new_var[j] = (float)((1 - momentum) * run_var[j] + momentum * unbiased);
     }
-    if (lanes == 4) {
-      v128_t vm = wasm_v128_load(m), vi = wasm_v128_load(inv);
-      const float* p = x + j;
-      float* o = xhat + j;
-      for (int r = 0; r < rows; r++, p += c, o += c) wasm_v128_store(o, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(p), vm), vi));
-    } else {
-      for (int l = 0; l < lanes; l++) {
-        const float* p = x + j + l;
-        float* o = xhat + j + l;
-        for (int r = 0; r < rows; r++, p += c, o += c) *o = (*p - m[l]) * inv[l];
-      }
+  }
+  p = x;
+  float* o = xhat;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, p += 4, o += 4) {
+      v128_t t = wasm_f32x4_sub(wasm_v128_load(p), wasm_v128_load(m + 4 * b));
+      wasm_v128_store(o, wasm_f32x4_mul(t, wasm_v128_load(inv + 4 * b)));
     }
   }
 }
 
-// Batch norm, backward: dx = inv_std·(dy − mean(dy) − x̂·mean(dy·x̂)).
+// Batch norm, backward: dx = inv_std·(dy − mean(dy) − x̂·mean(dy·x̂)). Same constraints on c.
 EXPORT void bn_backward(const float* dy, const float* xhat, const float* inv_std, float* dx, int rows, int c) {
-  for (int j = 0; j < c; j += 4) {
-    int lanes = c - j < 4 ? c - j : 4;
-    float a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0}, inv[4] = {0, 0, 0, 0};
-    if (lanes == 4) {
-      v128_t s0 = wasm_f64x2_splat(0), s1 = s0, t0 = s0, t1 = s0;
-      const float* g = dy + j;
-      const float* h = xhat + j;
-      for (int r = 0; r < rows; r++, g += c, h += c) {
-        v128_t vg = wasm_v128_load(g);
-        ACC64(s0, s1, vg);
-        ACC64(t0, t1, wasm_f32x4_mul(vg, wasm_v128_load(h)));
-      }
-      a[0] = wasm_f64x2_extract_lane(s0, 0) / rows;
-      a[1] = wasm_f64x2_extract_lane(s0, 1) / rows;
-      a[2] = wasm_f64x2_extract_lane(s1, 0) / rows;
-      a[3] = wasm_f64x2_extract_lane(s1, 1) / rows;
-      b[0] = wasm_f64x2_extract_lane(t0, 0) / rows;
-      b[1] = wasm_f64x2_extract_lane(t0, 1) / rows;
-      b[2] = wasm_f64x2_extract_lane(t1, 0) / rows;
-      b[3] = wasm_f64x2_extract_lane(t1, 1) / rows;
-    } else {
-      for (int l = 0; l < lanes; l++) {
-        double s = 0, t = 0;
-        const float* g = dy + j + l;
-        const float* h = xhat + j + l;
-        for (int r = 0; r < rows; r++, g += c, h += c) {
-          s += *g;
-          t += (double)*g * *h;
-        }
-        a[l] = s / rows;
-        b[l] = t / rows;
-      }
+  v128_t s[MAX_C / 2], t[MAX_C / 2];
+  int blocks = c / 4;
+  for (int b = 0; b < 2 * blocks; b++) s[b] = t[b] = wasm_f64x2_splat(0);
+  const float* g = dy;
+  const float* h = xhat;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, g += 4, h += 4) {
+      v128_t vg = wasm_v128_load(g);
+      ACC64(s[2 * b], s[2 * b + 1], vg);
+      ACC64(t[2 * b], t[2 * b + 1], wasm_f32x4_mul(vg, wasm_v128_load(h)));
     }
-    for (int l = 0; l < lanes; l++) inv[l] = inv_std[j + l];
-    if (lanes == 4) {
-      v128_t va = wasm_v128_load(a), vb = wasm_v128_load(b), vi = wasm_v128_load(inv);
-      const float* g = dy + j;
-      const float* h = xhat + j;
-      float* o = dx + j;
-      for (int r = 0; r < rows; r++, g += c, h += c, o += c) {
-        v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(g), va), wasm_f32x4_mul(wasm_v128_load(h), vb));
-        wasm_v128_store(o, wasm_f32x4_mul(t, vi));
-      }
-    } else {
-      for (int l = 0; l < lanes; l++) {
-        const float* g = dy + j + l;
-        const float* h = xhat + j + l;
-        float* o = dx + j + l;
-        for (int r = 0; r < rows; r++, g += c, h += c, o += c) *o = inv[l] * (*g - a[l] - *h * b[l]);
-      }
+  }
+  float a[MAX_C], bb[MAX_C];
+  for (int j = 0; j < c; j++) {
+    int lane = j % 4;
+    v128_t sv = s[2 * (j / 4) + lane / 2], tv = t[2 * (j / 4) + lane / 2];
+    a[j] = (float)((lane % 2 ? wasm_f64x2_extract_lane(sv, 1) : wasm_f64x2_extract_lane(sv, 0)) / rows);
+    bb[j] = (float)((lane % 2 ? wasm_f64x2_extract_lane(tv, 1) : wasm_f64x2_extract_lane(tv, 0)) / rows);
+  }
+  g = dy;
+  h = xhat;
+  float* o = dx;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, g += 4, h += 4, o += 4) {
+      v128_t d = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(g), wasm_v128_load(a + 4 * b)),
+                                wasm_f32x4_mul(wasm_v128_load(h), wasm_v128_load(bb + 4 * b)));
+      wasm_v128_store(o, wasm_f32x4_mul(d, wasm_v128_load(inv_std + 4 * b)));
     }
   }
 }
