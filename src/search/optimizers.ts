@@ -28,7 +28,12 @@ export interface SgdOptions {
 }
 
 function slots(vars: readonly tf.Variable[]): tf.Variable[] {
-  return vars.map((v) => tf.variable(tf.zerosLike(v), false));
+  return vars.map((v) => {
+    const zeros = tf.zerosLike(v);
+    const slot = tf.variable(zeros, false); // shares the buffer; the tensor itself must still go
+    zeros.dispose();
+    return slot;
+  });
 }
 
 function restore(target: tf.Variable[], prefix: string, state: Record<string, tf.Tensor>): void {
