@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormBackwardKernel, batchNormForwardKernel } from "../../src/backend/kernels/batchNormKernels.ts";
-import { runJsKernel } from "../../src/backend/kernels/jsKernel.ts";
+import { runJsKernel, setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { mixedSumGradKernel, mixedSumKernel } from "../../src/backend/kernels/mixedSumKernels.ts";
 import { setSimdKernelsEnabled, simdKernels } from "../../src/backend/kernels/simd/mod.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
@@ -58,3 +58,18 @@ for (const terms of [1, 3, 4, 5, 9]) {
     assertAgree(results, "mixed sum");
   });
 }
+
+Deno.test("conv input gradient: the JS filter re-indexing equals the gather path, strides 1-2, dilations 1-2", async () => {
+  await onBackend("wasm", () => {
+    for (const [stride, dilation, pad] of [[1, 1, 1], [2, 1, 1], [1, 2, 2], [2, 1, 0]] as const) {
+      const x = tf.randomNormal([2, 7, 6, 3], 0, 1, "float32", 20) as tf.Tensor4D;
+      const f = tf.randomNormal([3, 3, 3, 5], 0, 1, "float32", 21) as tf.Tensor4D;
+      const grad = () => values(tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, f, stride, pad, "NHWC", dilation))))(x));
+      const reindexed = grad();
+      setJsKernelsEnabled(false);
+      const gathered = grad();
+      setJsKernelsEnabled(true);
+      assert.ok(relativeError(reindexed, gathered) < 1e-5, `stride ${stride} dilation ${dilation} pad ${pad}`);
+    }
+  });
+});

@@ -11,6 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { reindexFilterKernel } from "./filterKernels.ts";
+import { jsKernelsActive, runJsKernel } from "./jsKernel.ts";
 // The stock gradients must be registered before ours capture and override them: tfjs-core's Node bundle
 // registers none (and its ESM files do not load in Deno); the @tensorflow/tfjs bundle does, into tfjs-core's
 // global registry.
@@ -270,12 +272,18 @@ export function conv2dInputGrad(
     const pw = planAxis(g.inW, g.outW, kw, g.sw, g.dw, g.left);
     const phases = ph.phases * pw.phases;
     // Re-indexed filter [lh, lw, cout, phases*cin].
-    const flat = tf.concat([tf.reshape(filter, [kh * kw, cin * cout]), tf.zeros([1, cin * cout])], 0);
-    const gathered = tf.gather(flat, tapIndex(ph, pw, kw, kh * kw));
-    const f = tf.reshape(
-      tf.transpose(tf.reshape(gathered, [ph.len, pw.len, phases, cin, cout]), [0, 1, 4, 2, 3]),
-      [ph.len, pw.len, cout, phases * cin],
-    ) as tf.Tensor4D;
+    let f: tf.Tensor4D;
+    if (jsKernelsActive()) {
+      const attrs = { tapsH: ph.taps, tapsW: pw.taps, lenH: ph.len, lenW: pw.len, phasesH: ph.phases, phasesW: pw.phases };
+      f = runJsKernel(reindexFilterKernel, [filter], attrs)[0] as tf.Tensor4D;
+    } else {
+      const flat = tf.concat([tf.reshape(filter, [kh * kw, cin * cout]), tf.zeros([1, cin * cout])], 0);
+      const gathered = tf.gather(flat, tapIndex(ph, pw, kw, kh * kw));
+      f = tf.reshape(
+        tf.transpose(tf.reshape(gathered, [ph.len, pw.len, phases, cin, cout]), [0, 1, 4, 2, 3]),
+        [ph.len, pw.len, cout, phases * cin],
+      ) as tf.Tensor4D;
+    }
     const y = tf.conv2d(
       dy,
       f,
