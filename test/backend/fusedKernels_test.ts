@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormBackwardKernel, batchNormForwardKernel } from "../../src/backend/kernels/batchNormKernels.ts";
 import { runJsKernel, setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
+import { convFilterGradKernel } from "../../src/backend/kernels/filterKernels.ts";
 import { mixedSumGradKernel, mixedSumKernel } from "../../src/backend/kernels/mixedSumKernels.ts";
 import { setSimdKernelsEnabled, simdKernels } from "../../src/backend/kernels/simd/mod.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
@@ -73,3 +74,16 @@ Deno.test("conv input gradient: the JS filter re-indexing equals the gather path
     }
   });
 });
+
+for (const [ci, co, k, pad] of [[3, 4, 3, 1], [5, 8, 3, 0], [2, 16, 1, 0], [4, 20, 5, 2]]) {
+  Deno.test(`conv filter-gradient kernel agrees: SIMD, JS and cpu, ci ${ci} co ${co} k ${k} pad ${pad}`, async () => {
+    const results = await threeWays(() => {
+      const x = tf.randomNormal([2, 6, 7, ci], 0, 1, "float32", 30);
+      const ho = 6 + 2 * pad - k + 1;
+      const wo = 7 + 2 * pad - k + 1;
+      const dy = tf.randomNormal([2, ho, wo, co], 0, 1, "float32", 31);
+      return runJsKernel(convFilterGradKernel, [x, dy], { kh: k, kw: k, padTop: pad, padLeft: pad });
+    });
+    assertAgree(results, "filter gradient", 1e-5);
+  });
+}

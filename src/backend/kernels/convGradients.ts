@@ -11,7 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { reindexFilterKernel } from "./filterKernels.ts";
+import { convFilterGradKernel, reindexFilterKernel } from "./filterKernels.ts";
+import { simdKernels } from "./simd/mod.ts";
 import { jsKernelsActive, runJsKernel } from "./jsKernel.ts";
 // The stock gradients must be registered before ours capture and override them: tfjs-core's Node bundle
 // registers none (and its ESM files do not load in Deno); the @tensorflow/tfjs bundle does, into tfjs-core's
@@ -318,6 +319,10 @@ export function conv2dFilterGrad(
     const [kh, kw, cin, cout] = filterShape;
     if (g.sh > 1 && g.dh > 1 || g.sw > 1 && g.dw > 1) {
       throw new Error("conv filter gradient: stride and dilation both > 1 is unsupported (use convolve())");
+    }
+    if (g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && cout % 4 === 0 && tf.getBackend() === "wasm" && simdKernels(tf.backend())) {
+      const attrs = { kh, kw, padTop: g.top, padLeft: g.left };
+      return runJsKernel(convFilterGradKernel, [x, dy], attrs)[0] as tf.Tensor4D;
     }
     const noPad = g.top === 0 && g.bottom === 0 && g.left === 0 && g.right === 0;
     if (kh === 1 && kw === 1 && g.sh === 1 && g.sw === 1 && noPad) {

@@ -6,7 +6,7 @@
  * @module
  */
 const here = new URL("./", import.meta.url).pathname;
-const exports = ["bn_forward", "bn_backward", "mixed_sum4", "mixed_sum_grad4", "relu_grad", "__stack_pointer"];
+const exports = ["bn_forward", "bn_backward", "mixed_sum4", "mixed_sum_grad4", "relu_grad", "conv_filter_grad", "__stack_pointer"];
 const common = [
   "--target=wasm32", "-O3", "-msimd128", "-mmutable-globals", "-nostdlib", "-ffreestanding",
   "-Wl,--no-entry", "-Wl,--import-memory", "-Wl,--max-memory=4294967296",

@@ -152,3 +152,67 @@ EXPORT void relu_grad(const float* dr, const float* h, float* dh, int n) {
   }
   for (; i < n; i++) dh[i] = h[i] > 0 ? dr[i] : 0;
 }
+
+// Conv2D filter gradient, stride 1, dilation 1, NHWC: dw[i][j][ci][co] = Σ_{b,oh,ow} x[b][oh+i−pt][ow+j−pl][ci]
+// · dy[b][oh][ow][co]. One output row of dy (ow = 0..wo) is the unit of work: it stays in L1 while every
+// tap and channel block passes over it. A 2-ci × (4·NV)-co tile of dw lives in registers across the row.
+// co must be a multiple of 4. dw is overwritten.
+#define FG_TILE(NV)                                                                                     \
+  static void fg_tile_##NV(const float* xrow, const float* dyrow, float* dw0, int ci, int co, int two,  \
+                           int ow0, int ow1, int xoff) {                                                \
+    v128_t a0[NV], a1[NV];                                                                              \
+    for (int v = 0; v < NV; v++) {                                                                      \
+      a0[v] = wasm_v128_load(dw0 + 4 * v);                                                              \
+      a1[v] = two ? wasm_v128_load(dw0 + co + 4 * v) : wasm_f32x4_splat(0);                             \
+    }                                                                                                   \
+    for (int ow = ow0; ow < ow1; ow++) {                                                                \
+      const float* xp = xrow + (ow + xoff) * ci;                                                        \
+      const float* g = dyrow + ow * co;                                                                 \
+      v128_t s0 = wasm_f32x4_splat(xp[0]);                                                              \
+      v128_t s1 = wasm_f32x4_splat(two ? xp[1] : 0);                                                    \
+      for (int v = 0; v < NV; v++) {                                                                    \
+        v128_t d = wasm_v128_load(g + 4 * v);                                                           \
+        a0[v] = wasm_f32x4_add(a0[v], wasm_f32x4_mul(s0, d));                                           \
+        a1[v] = wasm_f32x4_add(a1[v], wasm_f32x4_mul(s1, d));                                           \
+      }                                                                                                 \
+    }                                                                                                   \
+    for (int v = 0; v < NV; v++) {                                                                      \
+      wasm_v128_store(dw0 + 4 * v, a0[v]);                                                              \
+      if (two) wasm_v128_store(dw0 + co + 4 * v, a1[v]);                                                \
+    }                                                                                                   \
+  }
+FG_TILE(4)
+FG_TILE(2)
+FG_TILE(1)
+
+EXPORT void conv_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int ci, int ho,
+                             int wo, int co, int kh, int kw, int pt, int pl) {
+  int n = kh * kw * ci * co;
+  for (int i = 0; i < n; i++) dw[i] = 0;
+  for (int b = 0; b < batch; b++) {
+    for (int oh = 0; oh < ho; oh++) {
+      const float* dyrow = dy + ((long)(b * ho + oh) * wo) * co;
+      for (int i = 0; i < kh; i++) {
+        int ih = oh + i - pt;
+        if (ih < 0 || ih >= h) continue;
+        const float* xrow = x + ((long)(b * h + ih) * w) * ci;
+        for (int j = 0; j < kw; j++) {
+          int xoff = j - pl;  // iw = ow + xoff
+          int ow0 = xoff < 0 ? -xoff : 0;
+          int ow1 = w - xoff < wo ? w - xoff : wo;
+          if (ow1 <= ow0) continue;
+          float* tap = dw + (i * kw + j) * ci * co;
+          for (int c = 0; c < ci; c += 2) {
+            int two = c + 1 < ci;
+            const float* xr = xrow + c;
+            float* dw0 = tap + c * co;
+            int o = 0;
+            for (; o + 16 <= co; o += 16) fg_tile_4(xr, dyrow + o, dw0 + o, ci, co, two, ow0, ow1, xoff);
+            for (; o + 8 <= co; o += 8) fg_tile_2(xr, dyrow + o, dw0 + o, ci, co, two, ow0, ow1, xoff);
+            for (; o + 4 <= co; o += 4) fg_tile_1(xr, dyrow + o, dw0 + o, ci, co, two, ow0, ow1, xoff);
+          }
+        }
+      }
+    }
+  }
+}

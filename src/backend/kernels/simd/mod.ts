@@ -18,6 +18,8 @@ export interface SimdKernels {
   mixed_sum_grad4(dy: number, n: number, t0: number, t1: number, t2: number, t3: number, d0: number, d1: number,
     d2: number, d3: number, w0: number, w1: number, w2: number, w3: number, dots: number): void;
   relu_grad(dr: number, h: number, dh: number, n: number): void;
+  conv_filter_grad(x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, ho: number,
+    wo: number, co: number, kh: number, kw: number, padTop: number, padLeft: number): void;
   /** 4 floats of scratch for results (e.g. dot products). */
   scratch: number;
   heapF32(): Float32Array;
