@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { conv, type ConvParams, convParams, reluConvBn, type ReluConvBnParams, reluConvBnParams } from "./conv.ts";
 import type { Mode, ParamStore } from "./params.ts";
+import { avgPool } from "./pool.ts";
 
 /** The variables of a ResNet reduction block. */
 export interface ResNetBlockParams {
@@ -27,7 +28,8 @@ export function resNetBlockParams(store: ParamStore, name: string, cin: number, 
 export function resNetBlock(p: ResNetBlockParams, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
   return tf.tidy(() => {
     const main = reluConvBn(p.b, reluConvBn(p.a, x, mode), mode);
-    const short = conv(p.shortcut, tf.avgPool(x, 2, 2, "valid"));
+    // Our avgPool: the same values, but its gradient is a depthwise conv where wasm's AvgPoolGrad is slow.
+    const short = conv(p.shortcut, avgPool(x, { kernel: 2, stride: 2, padding: 0 }));
     return tf.add(main, short);
   });
 }

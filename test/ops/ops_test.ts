@@ -79,4 +79,14 @@ for (const backend of ["cpu", "wasm"] as const) {
       assert.ok(relativeError(g, [corner, edge, corner, edge, centre, edge, corner, edge, corner]) < 1e-6, `${g}`);
     });
   });
+
+  Deno.test(`average pooling (${backend}): 2x2 stride 2 without padding (ResNet shortcut), values and gradient`, async () => {
+    await onBackend(backend, () => {
+      const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
+      const pooled = (v: tf.Tensor) => avgPool(v as tf.Tensor4D, { kernel: 2, stride: 2, padding: 0 });
+      assert.deepEqual(values(pooled(x)), [3.5, 5.5, 11.5, 13.5]);
+      const g = values(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pooled(v), tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]))))(x));
+      assert.deepEqual(g, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4].map((v) => v / 4));
+    });
+  });
 }
