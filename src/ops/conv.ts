@@ -64,8 +64,21 @@ export function convParams(store: ParamStore, name: string, o: ConvOptions): Con
   };
 }
 
+/** Throw a readable error when `x` cannot go through the convolution `p`. */
+export function checkConvInput(p: ConvParams, x: tf.Tensor4D): void {
+  const cin = p.filter.shape[2];
+  if (x.rank !== 4 || x.shape[3] !== cin) {
+    throw new Error(`conv: expects an NHWC batch with ${cin} channels, got shape [${x.shape}]`);
+  }
+  const k = (p.filter.shape[0] - 1) * p.dilation + 1;
+  if (x.shape[1] + 2 * p.padding < k || x.shape[2] + 2 * p.padding < k) {
+    throw new Error(`conv: a ${x.shape[1]}x${x.shape[2]} input is smaller than the ${k}x${k} kernel (padding ${p.padding})`);
+  }
+}
+
 /** Apply a convolution to an NHWC batch. */
 export function conv(p: ConvParams, x: tf.Tensor4D): tf.Tensor4D {
+  checkConvInput(p, x);
   const y = convolve(x, p.filter as tf.Tensor4D, {
     strides: p.stride,
     padding: p.padding,
@@ -107,6 +120,7 @@ export function reluConvBn(p: ReluConvBnParams, x: tf.Tensor4D, mode: Mode): tf.
 export function convBn(p: ReluConvBnParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
   const fusable = mode === "train" && !p.conv.depthwise && p.conv.dilation === 1 && !p.bn.gamma && jsKernelsActive();
   if (!fusable) return tf.tidy(() => batchNorm(p.bn, conv(p.conv, r), mode));
+  checkConvInput(p.conv, r);
   const { filter, bias, stride, padding } = p.conv;
   const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [padding, padding], [padding, padding], [0, 0]];
   const attrs = { strides: stride, pad, dilations: 1, dataFormat: "NHWC" };

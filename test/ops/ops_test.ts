@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNorm, batchNormParams } from "../../src/ops/batchNorm.ts";
+import { conv, convParams } from "../../src/ops/conv.ts";
 import { ParamStore } from "../../src/ops/params.ts";
 import { avgPool, maxPool } from "../../src/ops/pool.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
@@ -90,3 +91,16 @@ for (const backend of ["cpu", "wasm"] as const) {
     });
   });
 }
+
+Deno.test("conv: inputs that do not fit get a readable error, not one from inside tfjs", async () => {
+  await onBackend("wasm", () => {
+    const store = new ParamStore();
+    const p = convParams(store, "c", { cin: 3, cout: 4, kernel: 3 });
+    assert.throws(() => conv(p, tf.zeros([1, 8, 8, 5]) as tf.Tensor4D), /conv: expects an NHWC batch with 3 channels, got shape \[1,8,8,5\]/);
+    const v = convParams(store, "v", { cin: 3, cout: 4, kernel: 5, padding: 0 });
+    assert.throws(() => conv(v, tf.zeros([1, 4, 4, 3]) as tf.Tensor4D), /smaller than the 5x5 kernel/);
+    assert.throws(() => convParams(store, "bad", { cin: 0, cout: 4, kernel: 3 }), /positive integers/);
+    assert.throws(() => convParams(store, "c", { cin: 3, cout: 4, kernel: 3 }), /defined twice/);
+    store.dispose();
+  });
+});
