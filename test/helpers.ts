@@ -1,5 +1,5 @@
 /** Shared test helpers: backend set-up and tolerant comparisons. */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 
 /** Run `fn` on the named backend (restoring nothing: every test names the backend it needs). */

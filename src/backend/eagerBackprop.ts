@@ -40,7 +40,9 @@ export function installEagerBackprop(): void {
     const instrumented = () => {
       const y = f();
       // Higher-order gradients reuse the tape: leave those alone.
-      if (engine.state.gradientDepth === 1 && engine.state.activeTape) instrument(engine.state.activeTape, keep, engine);
+      if (engine.state.gradientDepth === 1 && engine.state.activeTape) {
+        instrument(engine.state.activeTape, keep, engine);
+      }
       return y;
     };
     return original(instrumented, xs, dy, allowNoGradients);

@@ -83,7 +83,9 @@ function isInstalled(pkg: string): boolean {
 async function initNode(name: "tensorflow" | "tensorflow-gpu"): Promise<string> {
   const pkg = NODE_PACKAGES[name];
   // Checked before importing: an import of a missing npm package would make Deno download it.
-  if (!isInstalled(pkg)) throw new BackendError(`backend "${name}" needs ${pkg}, which is not installed: ${installHint(pkg)}`);
+  if (!isInstalled(pkg)) {
+    throw new BackendError(`backend "${name}" needs ${pkg}, which is not installed: ${installHint(pkg)}`);
+  }
   try {
     const spec = `npm:${pkg}@${TFJS_NODE_VERSION}`;
     await import(spec);
@@ -93,7 +95,9 @@ async function initNode(name: "tensorflow" | "tensorflow-gpu"): Promise<string> 
         `its native library is probably missing: ${installHint(pkg)}`,
     );
   }
-  if (!(await tf.setBackend("tensorflow"))) throw new BackendError(`backend "${name}": tfjs-node failed to initialise`);
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new BackendError(`backend "${name}": tfjs-node failed to initialise`);
+  }
   return `${pkg} (libtensorflow)`;
 }
 
@@ -104,20 +108,30 @@ async function hardwareAdapter(): Promise<{ description: string } | undefined> {
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
   if (!adapter) return undefined;
   const info = adapter.info ?? {};
-  const description = [info.vendor, info.device, info.description].filter(Boolean).join(" ") || "unknown adapter";
-  const software = adapter.isFallbackAdapter || info.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(description);
+  const description = [info.vendor, info.device, info.description].filter(Boolean).join(" ") ||
+    "unknown adapter";
+  const software = adapter.isFallbackAdapter || info.isFallbackAdapter ||
+    /llvmpipe|swiftshader|software/i.test(description);
   return software ? undefined : { description };
 }
 
 async function initWebgpu(): Promise<string> {
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) {
-    throw new BackendError(`backend "webgpu": this Deno exposes no navigator.gpu (WebGPU); use --backend wasm`);
+    throw new BackendError(
+      `backend "webgpu": this Deno exposes no navigator.gpu (WebGPU); use --backend wasm`,
+    );
   }
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) throw new BackendError(`backend "webgpu": Deno found no WebGPU adapter (no GPU driver?); use --backend wasm`);
+  if (!adapter) {
+    throw new BackendError(
+      `backend "webgpu": Deno found no WebGPU adapter (no GPU driver?); use --backend wasm`,
+    );
+  }
   await import("@tensorflow/tfjs-backend-webgpu");
-  if (!(await tf.setBackend("webgpu"))) throw new BackendError(`backend "webgpu": tfjs-backend-webgpu failed to initialise`);
+  if (!(await tf.setBackend("webgpu"))) {
+    throw new BackendError(`backend "webgpu": tfjs-backend-webgpu failed to initialise`);
+  }
   const info = adapter.info ?? {};
   return `WebGPU (${[info.vendor, info.description].filter(Boolean).join(" ") || "adapter"})`;
 }
@@ -127,7 +141,9 @@ function wasmThreads(requested?: number): number {
   const env = Deno.env.get("SADARTS_WASM_THREADS");
   const n = requested ?? (env !== undefined ? Number(env) : Math.min(8, navigator.hardwareConcurrency || 1));
   if (!Number.isInteger(n) || n < 1 || n > 8) {
-    throw new BackendError(`wasm threads must be an integer from 1 to 8, got ${requested ?? `SADARTS_WASM_THREADS=${env}`}`);
+    throw new BackendError(
+      `wasm threads must be an integer from 1 to 8, got ${requested ?? `SADARTS_WASM_THREADS=${env}`}`,
+    );
   }
   return n;
 }
@@ -136,9 +152,14 @@ async function initWasm(options: SelectBackendOptions): Promise<string> {
   const threads = wasmThreads(options.threads);
   await import("@tensorflow/tfjs-backend-wasm"); // registers its kernels, then ours replace some
   registerWasmIdentity();
-  const running = tf.findBackend("wasm") ? (await tf.setBackend("wasm"), undefined) : await startThreadedWasm(threads);
+  const running = tf.findBackend("wasm")
+    ? (await tf.setBackend("wasm"), undefined)
+    : await startThreadedWasm(threads);
   if (running === 0) {
-    throw new BackendError(`backend "wasm" failed to initialise` + (threads > 1 ? ` with ${threads} threads; try SADARTS_WASM_THREADS=1` : ""));
+    throw new BackendError(
+      `backend "wasm" failed to initialise` +
+        (threads > 1 ? ` with ${threads} threads; try SADARTS_WASM_THREADS=1` : ""),
+    );
   }
   const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
   const n = getThreadsCount();
@@ -173,7 +194,10 @@ export function parseBackendName(name: string): BackendName {
  * `"auto"` tries tfjs-node-gpu, tfjs-node, a hardware WebGPU adapter, then wasm.
  * Throws {@linkcode BackendError} with what to do when the backend is unknown or not installed.
  */
-export async function selectBackend(name: BackendName | string = "auto", options: SelectBackendOptions = {}): Promise<BackendInfo> {
+export async function selectBackend(
+  name: BackendName | string = "auto",
+  options: SelectBackendOptions = {},
+): Promise<BackendInfo> {
   const requested = parseBackendName(name);
   registerTrainingKernels();
   installEagerBackprop();

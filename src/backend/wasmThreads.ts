@@ -29,7 +29,9 @@ function pthreadWorkerFile(): string {
   if (workerFile) return workerFile;
   const dist = wasmDistDir();
   const factory = Deno.readTextFileSync(new URL("../wasm-out/tfjs-backend-wasm-threaded-simd.js", dist));
-  const workerModule = Deno.readTextFileSync(new URL("../wasm-out/tfjs-backend-wasm-threaded-simd.worker.js", dist));
+  const workerModule = Deno.readTextFileSync(
+    new URL("../wasm-out/tfjs-backend-wasm-threaded-simd.worker.js", dist),
+  );
   // The package exports the worker script as a template literal: `module.exports.wasmWorkerContents = \`...\``.
   const script = workerModule.slice(workerModule.indexOf("`") + 1, workerModule.lastIndexOf("`"));
   const prelude = [
@@ -78,7 +80,11 @@ export async function startThreadedWasm(threads: number): Promise<number> {
   try {
     if (threads > 1) {
       // Emscripten's Node mode assigns global.Worker = worker_threads.Worker, then constructs it.
-      Object.defineProperty(globalThis, "Worker", { get: () => PthreadWorker, set: () => {}, configurable: true });
+      Object.defineProperty(globalThis, "Worker", {
+        get: () => PthreadWorker,
+        set: () => {},
+        configurable: true,
+      });
       (os as { cpus: () => os.CpuInfo[] }).cpus = () => Array.from({ length: 2 * threads }, () => cpus()[0]);
     }
     if (!(await tf.setBackend("wasm"))) return 0;

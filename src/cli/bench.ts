@@ -62,10 +62,17 @@ function median(xs: number[]): number {
 }
 
 /** Time `steps` search steps (after 2 warm-up steps) on the active backend. */
-export function benchStep(preset: StepPreset, steps: number, seed = 0): Omit<StepResult, "engine" | "preset" | "note"> {
+export function benchStep(
+  preset: StepPreset,
+  steps: number,
+  seed = 0,
+): Omit<StepResult, "engine" | "preset" | "note"> {
   const weights = new ParamStore(seed);
   const arch = new ParamStore(seed);
-  const net = createNb201Supernet(weights, { channels: preset.channels, cellsPerStage: preset.cellsPerStage });
+  const net = createNb201Supernet(weights, {
+    channels: preset.channels,
+    cellsPerStage: preset.cellsPerStage,
+  });
   const alpha = arch.param("alpha", [6, 5], normal(1e-3));
   const wOpt = sgd(weights.trainable, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
   const aOpt = adam([alpha], { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-3 });
@@ -99,7 +106,12 @@ export function benchStep(preset: StepPreset, steps: number, seed = 0): Omit<Ste
   weights.dispose();
   arch.dispose();
   const ms = median(times);
-  return { msPerStep: ms, imagesPerSecond: (2 * B * 1000) / ms, peakRssMiB: peak, leakedTensorsPerStep: leaked };
+  return {
+    msPerStep: ms,
+    imagesPerSecond: (2 * B * 1000) / ms,
+    peakRssMiB: peak,
+    leakedTensorsPerStep: leaked,
+  };
 }
 
 /** The PyTorch peer's figure for a preset, or why there is none. */
@@ -111,7 +123,10 @@ export async function torchPeer(preset: StepPreset, steps: number): Promise<Step
     return `peer script not found at ${script}`;
   }
   for (const python of ["/usr/bin/python3", "python3"]) {
-    const args = [script, ...[preset.channels, preset.cellsPerStage, preset.batch, preset.size, steps].map(String)];
+    const args = [
+      script,
+      ...[preset.channels, preset.cellsPerStage, preset.batch, preset.size, steps].map(String),
+    ];
     try {
       const out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
       const text = new TextDecoder().decode(out.stdout);
@@ -134,7 +149,9 @@ export async function torchPeer(preset: StepPreset, steps: number): Promise<Step
 function parseList(flag: string | undefined, all: readonly string[], what: string): string[] {
   if (!flag) return [...all];
   const items = flag.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!all.includes(i)) throw new Error(`unknown ${what} "${i}": choose from ${all.join(", ")}`);
+  for (const i of items) {
+    if (!all.includes(i)) throw new Error(`unknown ${what} "${i}": choose from ${all.join(", ")}`);
+  }
   return items;
 }
 
@@ -146,7 +163,9 @@ async function main(args: string[]): Promise<void> {
     const [k, v] = a.slice(2).split("=", 2);
     if (["json", "no-torch", "no-kernels"].includes(k)) flags.set(k, "1");
     else if (["backends", "presets", "steps"].includes(k)) flags.set(k, v ?? args[++i]);
-    else throw new Error(`unknown flag --${k}: use --json, --backends, --presets, --steps, --no-torch, --no-kernels`);
+    else {throw new Error(
+        `unknown flag --${k}: use --json, --backends, --presets, --steps, --no-torch, --no-kernels`,
+      );}
   }
   const json = flags.has("json");
   const log = (s: string) => json ? console.error(s) : console.log(s);
@@ -155,7 +174,9 @@ async function main(args: string[]): Promise<void> {
   const presets = parseList(flags.get("presets"), Object.keys(BENCH_PRESETS), "preset");
   const stepsFlag = flags.get("steps");
   const steps = stepsFlag ? Number(stepsFlag) : undefined;
-  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a positive integer`);
+  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
+    throw new Error(`--steps must be a positive integer`);
+  }
 
   const rows: StepResult[] = [];
   const skipped: string[] = [];
@@ -180,7 +201,9 @@ async function main(args: string[]): Promise<void> {
     }
     for (const preset of presets) {
       if (!requested && backend === "cpu") {
-        skipped.push(`cpu at ${preset} preset: the plain-JS reference backend takes minutes per step (measured ~108 s at cpu); name it in --backends to run it`);
+        skipped.push(
+          `cpu at ${preset} preset: the plain-JS reference backend takes minutes per step (measured ~108 s at cpu); name it in --backends to run it`,
+        );
         continue;
       }
       const n = steps ?? (backend === "cpu" ? 2 : preset === "paper" ? 3 : 10);
@@ -190,7 +213,12 @@ async function main(args: string[]): Promise<void> {
     if (!flags.has("no-kernels") && backend !== "cpu") {
       log(`bench: ${backend} kernels...`);
       for (const k of await kernelBench(backend)) {
-        kernels.push({ engine: backend, ...k, ms: Math.round(k.ms * 100) / 100, gflops: Math.round(k.gflops * 10) / 10 });
+        kernels.push({
+          engine: backend,
+          ...k,
+          ms: Math.round(k.ms * 100) / 100,
+          gflops: Math.round(k.gflops * 10) / 10,
+        });
       }
     }
   }
@@ -202,10 +230,16 @@ async function main(args: string[]): Promise<void> {
       else rows.push({ ...peer, preset });
     }
   }
-  const torchMs = (preset: string) => rows.find((r) => r.preset === preset && r.engine.startsWith("pytorch"))?.msPerStep;
+  const torchMs = (preset: string) =>
+    rows.find((r) => r.preset === preset && r.engine.startsWith("pytorch"))?.msPerStep;
   const table = rows.map((r) => {
     const t = torchMs(r.preset);
-    return { ...r, msPerStep: Math.round(r.msPerStep), imagesPerSecond: Math.round(r.imagesPerSecond * 10) / 10, vsTorch: t ? Math.round((t / r.msPerStep) * 100) / 100 : null };
+    return {
+      ...r,
+      msPerStep: Math.round(r.msPerStep),
+      imagesPerSecond: Math.round(r.imagesPerSecond * 10) / 10,
+      vsTorch: t ? Math.round((t / r.msPerStep) * 100) / 100 : null,
+    };
   });
   if (json) {
     console.log(JSON.stringify({ steps: table, kernels, skipped, presets: BENCH_PRESETS }, null, 2));
@@ -214,7 +248,9 @@ async function main(args: string[]): Promise<void> {
   pl.Config.setTblRows(100);
   console.log("\nNB201 first-order search step (vsTorch > 1: faster than PyTorch)");
   console.log(pl.DataFrame(table.map(({ note: _, ...r }) => r)).toString());
-  for (const r of table.filter((r) => !r.engine.startsWith("pytorch"))) console.log(`  ${r.engine}: ${r.note}`);
+  for (const r of table.filter((r) => !r.engine.startsWith("pytorch"))) {
+    console.log(`  ${r.engine}: ${r.note}`);
+  }
   if (kernels.length) {
     console.log("\nConvolution kernels");
     console.log(pl.DataFrame(kernels).toString());

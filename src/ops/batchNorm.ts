@@ -39,7 +39,12 @@ export interface BatchNormParams {
 }
 
 /** Create the variables of a batch-norm layer over `channels` channels. */
-export function batchNormParams(store: ParamStore, name: string, channels: number, options: BatchNormOptions = {}): BatchNormParams {
+export function batchNormParams(
+  store: ParamStore,
+  name: string,
+  channels: number,
+  options: BatchNormOptions = {},
+): BatchNormParams {
   const { affine = true, trackRunningStats = true, eps = 1e-5, momentum = 0.1 } = options;
   return {
     gamma: affine ? store.param(`${name}.gamma`, [channels], constant(1)) : undefined,
@@ -65,7 +70,12 @@ export interface RunningStats {
  * running estimates (if any) are updated, with `shift` (a per-channel constant that x lacks, such as a
  * conv bias that BN cancels) added to the batch mean they see. Building block of differentiable ops.
  */
-export function batchStatsForward(x: tf.Tensor, eps: number, running?: RunningStats, shift?: tf.Tensor): [tf.Tensor, tf.Tensor] {
+export function batchStatsForward(
+  x: tf.Tensor,
+  eps: number,
+  running?: RunningStats,
+  shift?: tf.Tensor,
+): [tf.Tensor, tf.Tensor] {
   const attrs = { eps, momentum: running?.momentum ?? 0 };
   const inputs = running ? [x, running.mean, running.variance] : [x];
   const [xhat, invStd, newMean, newVar] = jsKernelsActive()
@@ -95,13 +105,19 @@ export function normalizeBatch(x: tf.Tensor4D, eps: number, running?: RunningSta
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const [xhat, invStd] = batchStatsForward(input, eps, running);
     save([xhat, invStd]);
-    return { value: xhat, gradFunc: (dy: tf.Tensor, [xh, inv]: tf.Tensor[]) => batchStatsBackward(dy, xh, inv) };
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor, [xh, inv]: tf.Tensor[]) => batchStatsBackward(dy, xh, inv),
+    };
   });
   return normalize(x) as tf.Tensor4D;
 }
 
 /** The fused forward kernel from tf ops, for backends without JS kernels. */
-function composedForward([x, runningMean, runningVar]: tf.Tensor[], { eps, momentum }: BatchNormForwardAttrs): tf.Tensor[] {
+function composedForward(
+  [x, runningMean, runningVar]: tf.Tensor[],
+  { eps, momentum }: BatchNormForwardAttrs,
+): tf.Tensor[] {
   const mean = tf.mean(x, AXES);
   const centered = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centered), AXES);

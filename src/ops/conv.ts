@@ -9,9 +9,9 @@ import { convolve } from "../backend/kernels/convolve.ts";
 import { jsKernelsActive } from "../backend/kernels/jsKernel.ts";
 import { relu } from "./activation.ts";
 import {
+  batchNorm,
   type BatchNormOptions,
   type BatchNormParams,
-  batchNorm,
   batchNormParams,
   batchStatsBackward,
   batchStatsForward,
@@ -50,8 +50,12 @@ export function convParams(store: ParamStore, name: string, o: ConvOptions): Con
   if (![cin, cout, kernel, stride, dilation].every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error(`conv "${name}": cin, cout, kernel, stride and dilation must be positive integers`);
   }
-  if (!Number.isInteger(padding) || padding < 0) throw new Error(`conv "${name}": padding must be an integer >= 0`);
-  if (depthwise && cout % cin !== 0) throw new Error(`conv "${name}": depthwise needs cout to be a multiple of cin`);
+  if (!Number.isInteger(padding) || padding < 0) {
+    throw new Error(`conv "${name}": padding must be an integer >= 0`);
+  }
+  if (depthwise && cout % cin !== 0) {
+    throw new Error(`conv "${name}": depthwise needs cout to be a multiple of cin`);
+  }
   const fanIn = (depthwise ? 1 : cin) * kernel * kernel;
   const shape = [kernel, kernel, cin, depthwise ? cout / cin : cout];
   return {
@@ -72,7 +76,9 @@ export function checkConvInput(p: ConvParams, x: tf.Tensor4D): void {
   }
   const k = (p.filter.shape[0] - 1) * p.dilation + 1;
   if (x.shape[1] + 2 * p.padding < k || x.shape[2] + 2 * p.padding < k) {
-    throw new Error(`conv: a ${x.shape[1]}x${x.shape[2]} input is smaller than the ${k}x${k} kernel (padding ${p.padding})`);
+    throw new Error(
+      `conv: a ${x.shape[1]}x${x.shape[2]} input is smaller than the ${k}x${k} kernel (padding ${p.padding})`,
+    );
   }
 }
 
@@ -101,7 +107,10 @@ export interface ReluConvBnParams {
 
 /** Create ReLU → Conv → BN (torch's ReLUConvBN; NB201's nor_conv with `bias: true` during search). */
 export function reluConvBnParams(store: ParamStore, name: string, o: ReluConvBnOptions): ReluConvBnParams {
-  return { conv: convParams(store, `${name}.conv`, o), bn: batchNormParams(store, `${name}.bn`, o.cout, o.bn) };
+  return {
+    conv: convParams(store, `${name}.conv`, o),
+    bn: batchNormParams(store, `${name}.bn`, o.cout, o.bn),
+  };
 }
 
 /** ReLU → Conv → BN. */
@@ -118,11 +127,17 @@ export function reluConvBn(p: ReluConvBnParams, x: tf.Tensor4D, mode: Mode): tf.
  * inside `withoutWeightGradients` (./gradientScope.ts).
  */
 export function convBn(p: ReluConvBnParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
-  const fusable = mode === "train" && !p.conv.depthwise && p.conv.dilation === 1 && !p.bn.gamma && jsKernelsActive();
+  const fusable = mode === "train" && !p.conv.depthwise && p.conv.dilation === 1 && !p.bn.gamma &&
+    jsKernelsActive();
   if (!fusable) return tf.tidy(() => batchNorm(p.bn, conv(p.conv, r), mode));
   checkConvInput(p.conv, r);
   const { filter, bias, stride, padding } = p.conv;
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [padding, padding], [padding, padding], [0, 0]];
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [padding, padding],
+    [padding, padding],
+    [0, 0],
+  ];
   const attrs = { strides: stride, pad, dilations: 1, dataFormat: "NHWC" };
   const running = p.bn.runningMean && p.bn.runningVar
     ? { mean: p.bn.runningMean, variance: p.bn.runningVar, momentum: p.bn.momentum }

@@ -11,3 +11,4 @@ export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./linear.ts";
 export * from "./resnetBlock.ts";
+export * from "./darts.ts";

@@ -56,8 +56,16 @@ export class ParamStore {
   /** @param seed seeds every initialiser of this store, together with the parameter's name. */
   constructor(readonly seed = 0) {}
 
-  #create(map: Map<string, tf.Variable>, name: string, shape: number[], init: Initializer, trainable: boolean): tf.Variable {
-    if (this.#params.has(name) || this.#buffers.has(name)) throw new Error(`parameter "${name}" is defined twice`);
+  #create(
+    map: Map<string, tf.Variable>,
+    name: string,
+    shape: number[],
+    init: Initializer,
+    trainable: boolean,
+  ): tf.Variable {
+    if (this.#params.has(name) || this.#buffers.has(name)) {
+      throw new Error(`parameter "${name}" is defined twice`);
+    }
     const value = tf.tidy(() => init(shape, nameSeed(this.seed, name)));
     const v = tf.variable(value, trainable);
     value.dispose();

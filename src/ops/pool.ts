@@ -5,6 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { convolve } from "../backend/kernels/convolve.ts";
+import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
+import { maxPoolGradKernel } from "../backend/kernels/poolKernels.ts";
 
 /** Window size, stride and symmetric padding of a pooling layer. */
 export interface PoolOptions {
@@ -38,14 +40,33 @@ export function avgPool(x: tf.Tensor4D, o: PoolOptions = {}): tf.Tensor4D {
   const [, h, w, c] = x.shape;
   const ones = cachedConstant(`ones:${k}:${c}`, () => tf.ones([k, k, c, 1]) as tf.Tensor4D);
   const inverseCount = cachedConstant(`count:${h}:${w}:${k}:${s}:${p}`, () => {
-    const count = convolve(tf.ones([1, h, w, 1]), tf.ones([k, k, 1, 1]), { strides: s, padding: p, depthwise: true });
+    const count = convolve(tf.ones([1, h, w, 1]), tf.ones([k, k, 1, 1]), {
+      strides: s,
+      padding: p,
+      depthwise: true,
+    });
     return tf.reciprocal(count) as tf.Tensor4D;
   });
   return tf.tidy(() => tf.mul(convolve(x, ones, { strides: s, padding: p, depthwise: true }), inverseCount));
 }
 
-/** Max pooling. */
+/**
+ * Max pooling. On wasm and cpu its gradient is our kernel: tfjs-backend-wasm's MaxPoolGrad starts its
+ * search at the smallest positive float instead of −∞, so windows of values ≤ 0 route the gradient to
+ * the wrong pixel (see ../backend/kernels/poolKernels.ts).
+ */
 export function maxPool(x: tf.Tensor4D, o: PoolOptions = {}): tf.Tensor4D {
-  const [k, s, p] = resolve(o);
-  return tf.maxPool(x, k, s, p);
+  const [kernel, stride, padding] = resolve(o);
+  if (!jsKernelsActive()) return tf.maxPool(x, kernel, stride, padding);
+  const attrs = { kernel, stride, padding };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.maxPool(input, kernel, stride, padding),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+        runJsKernel(maxPoolGradKernel, [dy, saved], attrs)[0],
+    };
+  });
+  return op(x) as tf.Tensor4D;
 }

@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv, type ConvParams, convParams, reluConvBn, type ReluConvBnParams, reluConvBnParams } from "./conv.ts";
+import {
+  conv,
+  type ConvParams,
+  convParams,
+  reluConvBn,
+  type ReluConvBnParams,
+  reluConvBnParams,
+} from "./conv.ts";
 import type { Mode, ParamStore } from "./params.ts";
 import { avgPool } from "./pool.ts";
 
@@ -16,7 +23,12 @@ export interface ResNetBlockParams {
 }
 
 /** Create a ResNet reduction block (stride 2). */
-export function resNetBlockParams(store: ParamStore, name: string, cin: number, cout: number): ResNetBlockParams {
+export function resNetBlockParams(
+  store: ParamStore,
+  name: string,
+  cin: number,
+  cout: number,
+): ResNetBlockParams {
   return {
     a: reluConvBnParams(store, `${name}.a`, { cin, cout, kernel: 3, stride: 2, padding: 1 }),
     b: reluConvBnParams(store, `${name}.b`, { cin: cout, cout, kernel: 3 }),

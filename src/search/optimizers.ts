@@ -125,7 +125,10 @@ export function adam(vars: readonly tf.Variable[], o: AdamOptions): Optimizer {
  * Scale gradients so that their global L2 norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_,
  * with its 1e-6 in the denominator). Returns the new gradients and the norm before clipping.
  */
-export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+export function clipByGlobalNorm(
+  grads: readonly tf.Tensor[],
+  maxNorm: number,
+): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
     const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
     const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);

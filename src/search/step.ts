@@ -29,9 +29,17 @@ export interface StepLosses {
   trainLoss: number;
 }
 
-function update(vars: tf.Variable[], optimizer: Optimizer, loss: () => tf.Scalar, clip?: number, weights = true): number {
+function update(
+  vars: tf.Variable[],
+  optimizer: Optimizer,
+  loss: () => tf.Scalar,
+  clip?: number,
+  weights = true,
+): number {
   const value = tf.tidy(() => {
-    const { value, grads } = weights ? tf.variableGrads(loss, vars) : withoutWeightGradients(() => tf.variableGrads(loss, vars));
+    const { value, grads } = weights
+      ? tf.variableGrads(loss, vars)
+      : withoutWeightGradients(() => tf.variableGrads(loss, vars));
     let gs = vars.map((v) => grads[v.name]);
     if (clip !== undefined) gs = clipByGlobalNorm(gs, clip).grads;
     optimizer.step(gs);
@@ -44,10 +52,21 @@ function update(vars: tf.Variable[], optimizer: Optimizer, loss: () => tf.Scalar
 
 /** α step on `valid`, then weight step on `train`. Leaks no tensor. */
 export function firstOrderStep(s: FirstOrderStepper, train: Batch, valid: Batch): StepLosses {
-  const validLoss = update(s.arch.vars, s.arch.optimizer, () => {
-    const ce = crossEntropy(s.logits(valid.x), valid.y);
-    return s.arch.regularizer ? tf.add(ce, s.arch.regularizer()) as tf.Scalar : ce;
-  }, undefined, false);
-  const trainLoss = update(s.weights.vars, s.weights.optimizer, () => crossEntropy(s.logits(train.x), train.y), s.weights.gradClip);
+  const validLoss = update(
+    s.arch.vars,
+    s.arch.optimizer,
+    () => {
+      const ce = crossEntropy(s.logits(valid.x), valid.y);
+      return s.arch.regularizer ? tf.add(ce, s.arch.regularizer()) as tf.Scalar : ce;
+    },
+    undefined,
+    false,
+  );
+  const trainLoss = update(
+    s.weights.vars,
+    s.weights.optimizer,
+    () => crossEntropy(s.logits(train.x), train.y),
+    s.weights.gradClip,
+  );
   return { validLoss, trainLoss };
 }

@@ -41,7 +41,9 @@ export function checkNb201Op(name: string): Nb201Op {
 
 /** The benchmark's string of a cell given its 6 ops in edge order. */
 export function genotypeToString(ops: readonly string[]): string {
-  if (ops.length !== NB201_EDGES.length) throw new Error(`a NAS-Bench-201 cell has 6 edges, got ${ops.length} ops`);
+  if (ops.length !== NB201_EDGES.length) {
+    throw new Error(`a NAS-Bench-201 cell has 6 edges, got ${ops.length} ops`);
+  }
   const groups: string[] = [];
   for (let node = 1; node < NB201_NODES; node++) {
     const items = NB201_EDGES.map((e, k) => [e, k] as const).filter(([e]) => e.to === node)
@@ -85,10 +87,15 @@ export function argmax(values: readonly number[]): number {
  * The derived cell: per edge, argmax over all candidate ops, `none` included (xautodl's rule; NB201
  * keeps all 6 edges). `alpha` has one row per edge and one column per op of `ops`.
  */
-export function deriveNb201(alpha: readonly (readonly number[])[], ops: readonly string[] = NB201_OPS): Nb201Op[] {
+export function deriveNb201(
+  alpha: readonly (readonly number[])[],
+  ops: readonly string[] = NB201_OPS,
+): Nb201Op[] {
   if (alpha.length !== NB201_EDGES.length) throw new Error(`α needs 6 rows (edges), got ${alpha.length}`);
   return alpha.map((row) => {
-    if (row.length !== ops.length) throw new Error(`α rows need ${ops.length} columns (ops), got ${row.length}`);
+    if (row.length !== ops.length) {
+      throw new Error(`α rows need ${ops.length} columns (ops), got ${row.length}`);
+    }
     return checkNb201Op(ops[argmax(row)]);
   });
 }

@@ -21,15 +21,25 @@ export interface MixedTerm {
  * Σ_k w[term_k.weight] · term_k.tensor, differentiable in `w` (flat, any length) and in every tensor.
  * Zeros of `shape` when there is no term. Fused into one kernel each way on wasm and cpu.
  */
-export function mixedSum(w: tf.Tensor1D, terms: readonly MixedTerm[], shape: tf.Tensor4D["shape"]): tf.Tensor4D {
+export function mixedSum(
+  w: tf.Tensor1D,
+  terms: readonly MixedTerm[],
+  shape: tf.Tensor4D["shape"],
+): tf.Tensor4D {
   if (terms.length === 0) return tf.zeros(shape);
   const index = terms.map((t) => t.weight);
-  for (const i of index) if (!Number.isInteger(i) || i < 0 || i >= w.size) throw new Error(`mixed sum: weight index ${i} outside w`);
+  for (const i of index) {
+    if (!Number.isInteger(i) || i < 0 || i >= w.size) {
+      throw new Error(`mixed sum: weight index ${i} outside w`);
+    }
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [wv, ...ts] = args as tf.Tensor[];
     save([wv, ...ts]);
-    const value = jsKernelsActive() ? runJsKernel(mixedSumKernel, [wv, ...ts], { index })[0] : composedSum(wv, ts, index);
+    const value = jsKernelsActive()
+      ? runJsKernel(mixedSumKernel, [wv, ...ts], { index })[0]
+      : composedSum(wv, ts, index);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -50,7 +60,11 @@ function composedSum(w: tf.Tensor, ts: tf.Tensor[], index: number[]): tf.Tensor 
 }
 
 /** One mixed edge, Σ_o w_o · o(x), with `weights` [ops]. `none` (null) contributes zero and is skipped. */
-export function mixedEdge(candidates: readonly Candidate[], x: tf.Tensor4D, weights: tf.Tensor1D): tf.Tensor4D {
+export function mixedEdge(
+  candidates: readonly Candidate[],
+  x: tf.Tensor4D,
+  weights: tf.Tensor1D,
+): tf.Tensor4D {
   if (candidates.length !== weights.size) {
     throw new Error(`mixed edge: ${candidates.length} candidates but ${weights.size} weights`);
   }

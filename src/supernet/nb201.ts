@@ -9,14 +9,28 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type BatchNormParams, batchNorm, batchNormParams } from "../ops/batchNorm.ts";
+import { batchNorm, type BatchNormParams, batchNormParams } from "../ops/batchNorm.ts";
 import { relu } from "../ops/activation.ts";
-import { conv, convBn, type ConvParams, convParams, type ReluConvBnParams, reluConvBnParams } from "../ops/conv.ts";
+import {
+  conv,
+  convBn,
+  type ConvParams,
+  convParams,
+  type ReluConvBnParams,
+  reluConvBnParams,
+} from "../ops/conv.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import type { Mode, ParamStore } from "../ops/params.ts";
 import { avgPool } from "../ops/pool.ts";
 import { resNetBlock, type ResNetBlockParams, resNetBlockParams } from "../ops/resnetBlock.ts";
-import { checkNb201Op, edgeName, NB201_EDGES, NB201_NODES, NB201_OPS, type Nb201Op } from "../spaces/nb201.ts";
+import {
+  checkNb201Op,
+  edgeName,
+  NB201_EDGES,
+  NB201_NODES,
+  NB201_OPS,
+  type Nb201Op,
+} from "../spaces/nb201.ts";
 import { mixedSum, type MixedTerm } from "./mixedEdge.ts";
 
 /** Shape and BN settings of the supernet (defaults: the NB201 search setting of SPECS §1). */
@@ -49,12 +63,15 @@ export interface Nb201Supernet {
   readonly options: Omit<Required<Nb201SupernetOptions>, "ops"> & { ops: readonly Nb201Op[] };
   readonly store: ParamStore;
   readonly stem: { conv: ConvParams; bn: BatchNormParams };
-  readonly layers: ({ kind: "cell"; params: Nb201CellParams } | { kind: "reduction"; params: ResNetBlockParams })[];
+  readonly layers:
+    ({ kind: "cell"; params: Nb201CellParams } | { kind: "reduction"; params: ResNetBlockParams })[];
   readonly head: { bn: BatchNormParams; fc: LinearParams };
 }
 
 function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`NB201 supernet: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1) {
+    throw new Error(`NB201 supernet: ${name} must be a positive integer, got ${v}`);
+  }
   return v;
 }
 
@@ -80,7 +97,10 @@ export function createNb201Supernet(store: ParamStore, options: Nb201SupernetOpt
   let c = C;
   for (let stage = 0; stage < 3; stage++) {
     if (stage > 0) {
-      layers.push({ kind: "reduction", params: resNetBlockParams(store, `layers.${layers.length}`, c, 2 * c) });
+      layers.push({
+        kind: "reduction",
+        params: resNetBlockParams(store, `layers.${layers.length}`, c, 2 * c),
+      });
       c *= 2;
     }
     for (let n = 0; n < o.cellsPerStage; n++) {
@@ -103,12 +123,21 @@ export function createNb201Supernet(store: ParamStore, options: Nb201SupernetOpt
       layers.push({ kind: "cell", params: { edges } });
     }
   }
-  const head = { bn: batchNormParams(store, "head.bn", c), fc: linearParams(store, "head.fc", c, o.numClasses) };
+  const head = {
+    bn: batchNormParams(store, "head.bn", c),
+    fc: linearParams(store, "head.fc", c, o.numClasses),
+  };
   return { options: o, store, stem, layers, head };
 }
 
 /** A cell: nodes 1..3 are mixed sums over their incoming edges; node 3 is the output. */
-function cellForward(net: Nb201Supernet, cell: Nb201CellParams, x: tf.Tensor4D, w: tf.Tensor1D, mode: Mode): tf.Tensor4D {
+function cellForward(
+  net: Nb201Supernet,
+  cell: Nb201CellParams,
+  x: tf.Tensor4D,
+  w: tf.Tensor1D,
+  mode: Mode,
+): tf.Tensor4D {
   const ops = net.options.ops;
   const nodes = [x];
   // Shared per source node: ReLU(h) feeds every conv leaving it, the pooling is the same for every edge.
@@ -138,20 +167,31 @@ function cellForward(net: Nb201Supernet, cell: Nb201CellParams, x: tf.Tensor4D, 
  * Logits of the supernet for an NHWC batch `x`, with `opWeights` [6, ops] mixing every cell's edges
  * (e.g. softmax(α)). In train mode BN uses batch statistics and updates its running ones.
  */
-export function nb201Forward(net: Nb201Supernet, x: tf.Tensor4D, opWeights: tf.Tensor2D, mode: Mode): tf.Tensor2D {
+export function nb201Forward(
+  net: Nb201Supernet,
+  x: tf.Tensor4D,
+  opWeights: tf.Tensor2D,
+  mode: Mode,
+): tf.Tensor2D {
   const nOps = net.options.ops.length;
   if (opWeights.rank !== 2 || opWeights.shape[0] !== NB201_EDGES.length || opWeights.shape[1] !== nOps) {
     throw new Error(`NB201 supernet: op weights must have shape [6, ${nOps}], got [${opWeights.shape}]`);
   }
   if (x.rank !== 4 || x.shape[3] !== net.options.inputChannels) {
-    throw new Error(`NB201 supernet: input must be NHWC with ${net.options.inputChannels} channels, got [${x.shape}]`);
+    throw new Error(
+      `NB201 supernet: input must be NHWC with ${net.options.inputChannels} channels, got [${x.shape}]`,
+    );
   }
-  if (x.shape[1] < 4 || x.shape[2] < 4) throw new Error(`NB201 supernet: input must be at least 4x4, got ${x.shape[1]}x${x.shape[2]}`);
+  if (x.shape[1] < 4 || x.shape[2] < 4) {
+    throw new Error(`NB201 supernet: input must be at least 4x4, got ${x.shape[1]}x${x.shape[2]}`);
+  }
   return tf.tidy(() => {
     const w = tf.reshape(opWeights, [-1]) as tf.Tensor1D;
     let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
     for (const layer of net.layers) {
-      h = layer.kind === "cell" ? cellForward(net, layer.params, h, w, mode) : resNetBlock(layer.params, h, mode);
+      h = layer.kind === "cell"
+        ? cellForward(net, layer.params, h, w, mode)
+        : resNetBlock(layer.params, h, mode);
     }
     h = relu(batchNorm(net.head.bn, h, mode));
     return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);

@@ -31,7 +31,9 @@ for (const backend of ["cpu", "wasm"] as const) {
       const p = batchNormParams(store, "bn", 1, { affine: false });
       const x = tf.tensor4d([1000.5, 1001.5, 1002.5, 1003.5], [4, 1, 1, 1]); // exact in float32
       const s = Math.sqrt(1.25 + 1e-5);
-      assert.ok(relativeError(values(batchNorm(p, x, "train")), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s]) < 1e-5);
+      assert.ok(
+        relativeError(values(batchNorm(p, x, "train")), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s]) < 1e-5,
+      );
       assert.ok(relativeError(values(p.runningVar!), [0.9 + 0.1 * 5 / 3]) < 1e-6);
       store.dispose();
     });
@@ -65,7 +67,12 @@ for (const backend of ["cpu", "wasm"] as const) {
       assert.equal(avg[1], (1 + 2 + 3 + 5 + 6 + 7) / 6);
       assert.equal(avg[5], (1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11) / 9);
       // stride 2, padding 1 (torch): windows centred on rows/cols 0 and 2.
-      assert.deepEqual(values(avgPool(x, { stride: 2 })), [(1 + 2 + 5 + 6) / 4, (2 + 3 + 4 + 6 + 7 + 8) / 6, (5 + 6 + 9 + 10 + 13 + 14) / 6, (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16) / 9]);
+      assert.deepEqual(values(avgPool(x, { stride: 2 })), [
+        (1 + 2 + 5 + 6) / 4,
+        (2 + 3 + 4 + 6 + 7 + 8) / 6,
+        (5 + 6 + 9 + 10 + 13 + 14) / 6,
+        (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16) / 9,
+      ]);
       assert.deepEqual(values(maxPool(tf.neg(x) as tf.Tensor4D, { stride: 2 })), [-1, -2, -5, -6]);
     });
   });
@@ -77,7 +84,10 @@ for (const backend of ["cpu", "wasm"] as const) {
       const corner = 1 / 4 + 2 / 6 + 1 / 9;
       const edge = 2 / 4 + 2 / 6 + 1 / 6 + 1 / 9;
       const centre = 4 / 4 + 4 / 6 + 1 / 9;
-      assert.ok(relativeError(g, [corner, edge, corner, edge, centre, edge, corner, edge, corner]) < 1e-6, `${g}`);
+      assert.ok(
+        relativeError(g, [corner, edge, corner, edge, centre, edge, corner, edge, corner]) < 1e-6,
+        `${g}`,
+      );
     });
   });
 
@@ -86,7 +96,9 @@ for (const backend of ["cpu", "wasm"] as const) {
       const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
       const pooled = (v: tf.Tensor) => avgPool(v as tf.Tensor4D, { kernel: 2, stride: 2, padding: 0 });
       assert.deepEqual(values(pooled(x)), [3.5, 5.5, 11.5, 13.5]);
-      const g = values(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pooled(v), tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]))))(x));
+      const g = values(
+        tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pooled(v), tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]))))(x),
+      );
       assert.deepEqual(g, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4].map((v) => v / 4));
     });
   });
@@ -96,7 +108,10 @@ Deno.test("conv: inputs that do not fit get a readable error, not one from insid
   await onBackend("wasm", () => {
     const store = new ParamStore();
     const p = convParams(store, "c", { cin: 3, cout: 4, kernel: 3 });
-    assert.throws(() => conv(p, tf.zeros([1, 8, 8, 5]) as tf.Tensor4D), /conv: expects an NHWC batch with 3 channels, got shape \[1,8,8,5\]/);
+    assert.throws(
+      () => conv(p, tf.zeros([1, 8, 8, 5]) as tf.Tensor4D),
+      /conv: expects an NHWC batch with 3 channels, got shape \[1,8,8,5\]/,
+    );
     const v = convParams(store, "v", { cin: 3, cout: 4, kernel: 5, padding: 0 });
     assert.throws(() => conv(v, tf.zeros([1, 4, 4, 3]) as tf.Tensor4D), /smaller than the 5x5 kernel/);
     assert.throws(() => convParams(store, "bad", { cin: 0, cout: 4, kernel: 3 }), /positive integers/);

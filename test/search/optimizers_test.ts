@@ -20,7 +20,10 @@ Deno.test("SGD matches torch.optim.SGD by hand: momentum, weight decay, Nesterov
       const b2 = [0.9 * d1[0] + d2[0], 0.9 * d1[1] + d2[1]];
       const u2 = nesterov ? [d2[0] + 0.9 * b2[0], d2[1] + 0.9 * b2[1]] : b2;
       opt.step([g]);
-      assert.ok(relativeError(values(p), [p1[0] - 0.1 * u2[0], p1[1] - 0.1 * u2[1]]) < 1e-6, `step 2 (nesterov ${nesterov})`);
+      assert.ok(
+        relativeError(values(p), [p1[0] - 0.1 * u2[0], p1[1] - 0.1 * u2[1]]) < 1e-6,
+        `step 2 (nesterov ${nesterov})`,
+      );
     }
   });
 });

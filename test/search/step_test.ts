@@ -37,7 +37,10 @@ Deno.test("withoutWeightGradients: α gradients unchanged, fused weight gradient
     assert.ok(relativeError(values(hinted[alpha.name]), values(normal_[alpha.name])) < 1e-5, "α gradient");
     const cellFilter = store.entries().find(([name]) => name.endsWith("nor_conv_3x3.conv.filter"))![1];
     assert.ok(values(normal_[cellFilter.name]).some((v) => v !== 0), "filter gradient normally non-zero");
-    assert.ok(values(hinted[cellFilter.name]).every((v) => v === 0), "filter gradient skipped under the hint");
+    assert.ok(
+      values(hinted[cellFilter.name]).every((v) => v === 0),
+      "filter gradient skipped under the hint",
+    );
     store.dispose();
   });
 });

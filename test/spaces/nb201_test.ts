@@ -12,7 +12,10 @@ Deno.test("nb201 genotype string round-trips, in the benchmark's edge order", ()
 Deno.test("nb201 genotype parser rejects malformed strings with the reason", () => {
   assert.throws(() => parseGenotype("|nor_conv_3x3~0|+|none~0|"), /3 groups/);
   assert.throws(() => parseGenotype(RESNET.replace("none~1", "none~2")), /input 1 of node 3/);
-  assert.throws(() => parseGenotype(RESNET.replace("nor_conv_3x3~1", "sep_conv_3x3~1")), /unknown NAS-Bench-201 operation "sep_conv_3x3"/);
+  assert.throws(
+    () => parseGenotype(RESNET.replace("nor_conv_3x3~1", "sep_conv_3x3~1")),
+    /unknown NAS-Bench-201 operation "sep_conv_3x3"/,
+  );
   assert.throws(() => genotypeToString(["none"]), /6 edges/);
 });
 

@@ -9,7 +9,12 @@ import { avgPool } from "../../src/ops/pool.ts";
 import { resNetBlock } from "../../src/ops/resnetBlock.ts";
 import { NB201_EDGES } from "../../src/spaces/nb201.ts";
 import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
-import { createNb201Supernet, nb201Forward, type Nb201Supernet, type Nb201SupernetOptions } from "../../src/supernet/nb201.ts";
+import {
+  createNb201Supernet,
+  nb201Forward,
+  type Nb201Supernet,
+  type Nb201SupernetOptions,
+} from "../../src/supernet/nb201.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
 Deno.test("nb201 supernet has PyTorch's parameter count (plus the search-time conv biases)", async () => {
@@ -69,8 +74,11 @@ for (const backend of ["cpu", "wasm"] as const) {
       const alpha = tf.randomNormal([6, 5], 0, 1, "float32", 2) as tf.Tensor2D;
       const run = (forward: typeof nb201Forward) => {
         const { store, net } = build({});
-        const loss = () => tf.sum(tf.square(forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train"))) as tf.Scalar;
-        const alphaGrad = tf.grad((a: tf.Tensor) => tf.sum(tf.square(forward(net, x, tf.softmax(a) as tf.Tensor2D, "train"))))(alpha);
+        const loss = () =>
+          tf.sum(tf.square(forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train"))) as tf.Scalar;
+        const alphaGrad = tf.grad((a: tf.Tensor) =>
+          tf.sum(tf.square(forward(net, x, tf.softmax(a) as tf.Tensor2D, "train")))
+        )(alpha);
         const { grads } = tf.variableGrads(loss, store.trainable);
         const logitsEval = forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "eval");
         const out = {
@@ -86,7 +94,10 @@ for (const backend of ["cpu", "wasm"] as const) {
       setJsKernelsEnabled(false);
       const ref = run(referenceForward);
       setJsKernelsEnabled(true);
-      assert.ok(relativeError(ours.alphaGrad, ref.alphaGrad) < 1e-4, `α gradient: ${ours.alphaGrad} vs ${ref.alphaGrad}`);
+      assert.ok(
+        relativeError(ours.alphaGrad, ref.alphaGrad) < 1e-4,
+        `α gradient: ${ours.alphaGrad} vs ${ref.alphaGrad}`,
+      );
       assert.ok(relativeError(ours.wGrad, ref.wGrad) < 1e-4, "weight gradients");
       assert.ok(relativeError(ours.eval, ref.eval) < 1e-4, "eval-mode logits (running statistics)");
       assert.ok(relativeError(ours.stats, ref.stats) < 1e-5, "running statistics");
@@ -98,11 +109,27 @@ for (const backend of ["cpu", "wasm"] as const) {
 Deno.test("nb201 supernet output shape, op subsets, and clear errors on bad shapes", async () => {
   await onBackend("cpu", () => {
     const { store, net } = build({ ops: ["skip_connect", "nor_conv_3x3"], numClasses: 7 });
-    const y = nb201Forward(net, tf.zeros([2, 12, 12, 3]) as tf.Tensor4D, tf.ones([6, 2]) as tf.Tensor2D, "train");
+    const y = nb201Forward(
+      net,
+      tf.zeros([2, 12, 12, 3]) as tf.Tensor4D,
+      tf.ones([6, 2]) as tf.Tensor2D,
+      "train",
+    );
     assert.deepEqual(y.shape, [2, 7]);
-    assert.throws(() => nb201Forward(net, tf.zeros([2, 12, 12, 3]) as tf.Tensor4D, tf.ones([6, 5]) as tf.Tensor2D, "train"), /shape \[6, 2\]/);
-    assert.throws(() => nb201Forward(net, tf.zeros([2, 12, 12, 1]) as tf.Tensor4D, tf.ones([6, 2]) as tf.Tensor2D, "train"), /3 channels/);
-    assert.throws(() => createNb201Supernet(new ParamStore(), { ops: ["sep_conv_3x3"] }), /unknown NAS-Bench-201 operation/);
+    assert.throws(
+      () =>
+        nb201Forward(net, tf.zeros([2, 12, 12, 3]) as tf.Tensor4D, tf.ones([6, 5]) as tf.Tensor2D, "train"),
+      /shape \[6, 2\]/,
+    );
+    assert.throws(
+      () =>
+        nb201Forward(net, tf.zeros([2, 12, 12, 1]) as tf.Tensor4D, tf.ones([6, 2]) as tf.Tensor2D, "train"),
+      /3 channels/,
+    );
+    assert.throws(
+      () => createNb201Supernet(new ParamStore(), { ops: ["sep_conv_3x3"] }),
+      /unknown NAS-Bench-201 operation/,
+    );
     assert.throws(() => createNb201Supernet(new ParamStore(), { channels: 0 }), /positive integer/);
     store.dispose();
   });

@@ -25,7 +25,13 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
     const c = [shapes[0][shapes[0].length - 1]];
     return shapes.length === 3 ? [shapes[0], c, c, c] : [shapes[0], c];
   },
-  simd(k, [x, runningMean = 0, runningVar = 0], [xhat, invStd, newMean = 0, newVar = 0], [shape], { eps, momentum }) {
+  simd(
+    k,
+    [x, runningMean = 0, runningVar = 0],
+    [xhat, invStd, newMean = 0, newVar = 0],
+    [shape],
+    { eps, momentum },
+  ) {
     const c = shape[shape.length - 1];
     if (!simdChannels(c)) return false;
     const rows = shape.reduce((a, b) => a * b, 1) / c;

@@ -275,7 +275,14 @@ export function conv2dInputGrad(
     // Re-indexed filter [lh, lw, cout, phases*cin].
     let f: tf.Tensor4D;
     if (jsKernelsActive()) {
-      const attrs = { tapsH: ph.taps, tapsW: pw.taps, lenH: ph.len, lenW: pw.len, phasesH: ph.phases, phasesW: pw.phases };
+      const attrs = {
+        tapsH: ph.taps,
+        tapsW: pw.taps,
+        lenH: ph.len,
+        lenW: pw.len,
+        phasesH: ph.phases,
+        phasesW: pw.phases,
+      };
       f = runJsKernel(reindexFilterKernel, [filter], attrs)[0] as tf.Tensor4D;
     } else {
       const flat = tf.concat([tf.reshape(filter, [kh * kw, cin * cout]), tf.zeros([1, cin * cout])], 0);
@@ -320,7 +327,10 @@ export function conv2dFilterGrad(
     if (g.sh > 1 && g.dh > 1 || g.sw > 1 && g.dw > 1) {
       throw new Error("conv filter gradient: stride and dilation both > 1 is unsupported (use convolve())");
     }
-    if (g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && cout % 4 === 0 && tf.getBackend() === "wasm" && simdKernels(tf.backend())) {
+    if (
+      g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && cout % 4 === 0 && tf.getBackend() === "wasm" &&
+      simdKernels(tf.backend())
+    ) {
       const attrs = { kh, kw, padTop: g.top, padLeft: g.left };
       return runJsKernel(convFilterGradKernel, [x, dy], attrs)[0] as tf.Tensor4D;
     }

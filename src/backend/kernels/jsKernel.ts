@@ -51,7 +51,12 @@ function wasmKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>): tf.KernelFunc {
     const offset = (t: tf.TensorInfo) => be.getMemoryOffset(t.dataId);
     if (simd && k.simd!(simd, ins.map(offset), outs.map(offset), shapes, attrs as A) !== false) return outs;
     // Views after every allocation: growing the heap detaches earlier views.
-    k.compute(ins.map((t) => be.typedArrayFromHeap(t)), outs.map((o) => be.typedArrayFromHeap(o)), shapes, attrs as A);
+    k.compute(
+      ins.map((t) => be.typedArrayFromHeap(t)),
+      outs.map((o) => be.typedArrayFromHeap(o)),
+      shapes,
+      attrs as A,
+    );
     return outs;
   };
 }
@@ -72,7 +77,11 @@ function cpuKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>): tf.KernelFunc {
 export function registerJsKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>): void {
   for (const backendName of JS_BACKENDS) {
     if (tf.getKernel(k.name, backendName)) continue;
-    tf.registerKernel({ kernelName: k.name, backendName, kernelFunc: backendName === "wasm" ? wasmKernel(k) : cpuKernel(k) });
+    tf.registerKernel({
+      kernelName: k.name,
+      backendName,
+      kernelFunc: backendName === "wasm" ? wasmKernel(k) : cpuKernel(k),
+    });
   }
 }
 
@@ -89,9 +98,15 @@ export function jsKernelsActive(): boolean {
 }
 
 /** Run a registered JS kernel on float32 tensors; returns its outputs. */
-export function runJsKernel<A extends tf.NamedAttrMap>(k: JsKernel<A>, inputs: tf.Tensor[], attrs: A): tf.Tensor[] {
+export function runJsKernel<A extends tf.NamedAttrMap>(
+  k: JsKernel<A>,
+  inputs: tf.Tensor[],
+  attrs: A,
+): tf.Tensor[] {
   registerJsKernel(k);
-  for (const t of inputs) if (t.dtype !== "float32") throw new Error(`${k.name}: inputs must be float32, got ${t.dtype}`);
+  for (const t of inputs) {
+    if (t.dtype !== "float32") throw new Error(`${k.name}: inputs must be float32, got ${t.dtype}`);
+  }
   const named = Object.fromEntries(inputs.map((t, i) => [`in${i}`, t]));
   const out = tf.engine().runKernel(k.name, named, attrs);
   return Array.isArray(out) ? out : [out];

@@ -51,7 +51,23 @@ export const mixedSumGradKernel: JsKernel<MixedSumAttrs> = {
       const d = used.map((u, i) => (u ? dts[c + i] : 0));
       const heap = k.heapF32();
       const ws = used.map((u, i) => (u ? heap[w / 4 + index[c + i]] : 0));
-      k.mixed_sum_grad4(dy, n, t[0], t[1], t[2], t[3], d[0], d[1], d[2], d[3], ws[0], ws[1], ws[2], ws[3], k.scratch);
+      k.mixed_sum_grad4(
+        dy,
+        n,
+        t[0],
+        t[1],
+        t[2],
+        t[3],
+        d[0],
+        d[1],
+        d[2],
+        d[3],
+        ws[0],
+        ws[1],
+        ws[2],
+        ws[3],
+        k.scratch,
+      );
       used.forEach((u, i) => u && (grads[index[c + i]] += k.heapF32()[k.scratch / 4 + i]));
     }
     k.heapF32().set(grads, dw / 4);

@@ -6,10 +6,25 @@
  * @module
  */
 const here = new URL("./", import.meta.url).pathname;
-const exports = ["bn_forward", "bn_backward", "mixed_sum4", "mixed_sum_grad4", "relu_grad", "conv_filter_grad", "__stack_pointer"];
+const exports = [
+  "bn_forward",
+  "bn_backward",
+  "mixed_sum4",
+  "mixed_sum_grad4",
+  "relu_grad",
+  "conv_filter_grad",
+  "__stack_pointer",
+];
 const common = [
-  "--target=wasm32", "-O3", "-msimd128", "-mmutable-globals", "-nostdlib", "-ffreestanding",
-  "-Wl,--no-entry", "-Wl,--import-memory", "-Wl,--max-memory=4294967296",
+  "--target=wasm32",
+  "-O3",
+  "-msimd128",
+  "-mmutable-globals",
+  "-nostdlib",
+  "-ffreestanding",
+  "-Wl,--no-entry",
+  "-Wl,--import-memory",
+  "-Wl,--max-memory=4294967296",
   ...exports.map((e) => `-Wl,--export=${e}`),
 ];
 const variants = { plain: [] as string[], shared: ["-matomics", "-mbulk-memory", "-Wl,--shared-memory"] };
@@ -18,7 +33,8 @@ const out: string[] = [
 ];
 for (const [name, flags] of Object.entries(variants)) {
   const file = await Deno.makeTempFile({ suffix: ".wasm" });
-  const r = await new Deno.Command("clang", { args: [...common, ...flags, "-o", file, `${here}kernels.c`] }).output();
+  const r = await new Deno.Command("clang", { args: [...common, ...flags, "-o", file, `${here}kernels.c`] })
+    .output();
   if (!r.success) throw new Error(`clang failed (${name}):\n${new TextDecoder().decode(r.stderr)}`);
   const bytes = await Deno.readFile(file);
   const b64 = btoa(String.fromCharCode(...bytes));

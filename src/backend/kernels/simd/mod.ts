@@ -9,17 +9,68 @@ import { PLAIN_WASM, SHARED_WASM } from "./binaries.ts";
 /** The exports of kernels.c (pointers are byte offsets into the tfjs heap). */
 export interface SimdKernels {
   bn_forward(
-    x: number, xhat: number, invStd: number, runMean: number, runVar: number, newMean: number, newVar: number,
-    rows: number, c: number, eps: number, momentum: number,
+    x: number,
+    xhat: number,
+    invStd: number,
+    runMean: number,
+    runVar: number,
+    newMean: number,
+    newVar: number,
+    rows: number,
+    c: number,
+    eps: number,
+    momentum: number,
   ): void;
   bn_backward(dy: number, xhat: number, invStd: number, dx: number, rows: number, c: number): void;
-  mixed_sum4(out: number, accumulate: number, n: number, t0: number, t1: number, t2: number, t3: number,
-    w0: number, w1: number, w2: number, w3: number): void;
-  mixed_sum_grad4(dy: number, n: number, t0: number, t1: number, t2: number, t3: number, d0: number, d1: number,
-    d2: number, d3: number, w0: number, w1: number, w2: number, w3: number, dots: number): void;
+  mixed_sum4(
+    out: number,
+    accumulate: number,
+    n: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+  ): void;
+  mixed_sum_grad4(
+    dy: number,
+    n: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+    dots: number,
+  ): void;
   relu_grad(dr: number, h: number, dh: number, n: number): void;
-  conv_filter_grad(x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, ho: number,
-    wo: number, co: number, kh: number, kw: number, padTop: number, padLeft: number): void;
+  conv_filter_grad(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    co: number,
+    kh: number,
+    kw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** The module's stack pointer (a byte offset into the tfjs heap; 16-byte aligned). */
+  stackPointer(): number;
   /** 4 floats of scratch for results (e.g. dot products). */
   scratch: number;
   heapF32(): Float32Array;
@@ -56,13 +107,20 @@ function instantiate(m: EmscriptenModule): SimdKernels | null {
   const bytes = decode(shared ? SHARED_WASM : PLAIN_WASM);
   if (!WebAssembly.validate(bytes)) return null; // no SIMD in this engine
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const ex = instance.exports as unknown as Omit<SimdKernels, "scratch" | "heapF32"> & {
+  const ex = instance.exports as unknown as Omit<SimdKernels, "scratch" | "heapF32" | "stackPointer"> & {
     __stack_pointer: WebAssembly.Global;
   };
-  // The module's stack lives in a block tfjs' allocator gave us (never freed: one per backend).
-  const block = m._malloc(STACK_BYTES + 16);
-  ex.__stack_pointer.value = block + STACK_BYTES;
-  return { ...ex, scratch: block + STACK_BYTES, heapF32: () => m.HEAPF32 };
+  // The module's stack lives in a block tfjs' allocator gave us (never freed: one per backend). malloc
+  // aligns to 8 bytes; the compiled C assumes a 16-byte aligned stack (v128 slots), so round the top.
+  const block = m._malloc(STACK_BYTES + 32);
+  const top = (block + STACK_BYTES + 15) & ~15;
+  ex.__stack_pointer.value = top;
+  return {
+    ...ex,
+    stackPointer: () => ex.__stack_pointer.value as number,
+    scratch: top,
+    heapF32: () => m.HEAPF32,
+  };
 }
 
 /** The SIMD kernels for a tfjs wasm backend instance, or null (disabled, or not available). */
