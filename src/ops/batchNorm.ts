@@ -77,12 +77,12 @@ export function batchStatsForward(
   shift?: tf.Tensor,
 ): [tf.Tensor, tf.Tensor] {
   const attrs = { eps, momentum: running?.momentum ?? 0 };
-  const inputs = running ? [x, running.mean, running.variance] : [x];
+  const inputs = running ? [x, running.mean, running.variance, ...(shift ? [shift] : [])] : [x];
   const [xhat, invStd, newMean, newVar] = jsKernelsActive()
     ? runJsKernel(batchNormForwardKernel, inputs, attrs)
     : composedForward(inputs, attrs);
   if (running) {
-    running.mean.assign(shift ? tf.add(newMean, tf.mul(shift, running.momentum)) : newMean);
+    running.mean.assign(newMean);
     running.variance.assign(newVar);
   }
   return [xhat, invStd];
@@ -115,7 +115,7 @@ export function normalizeBatch(x: tf.Tensor4D, eps: number, running?: RunningSta
 
 /** The fused forward kernel from tf ops, for backends without JS kernels. */
 function composedForward(
-  [x, runningMean, runningVar]: tf.Tensor[],
+  [x, runningMean, runningVar, shift]: tf.Tensor[],
   { eps, momentum }: BatchNormForwardAttrs,
 ): tf.Tensor[] {
   const mean = tf.mean(x, AXES);
@@ -128,7 +128,7 @@ function composedForward(
   const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
   return [
     ...out,
-    tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
+    tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(shift ? tf.add(mean, shift) : mean, momentum)),
     tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
   ];
 }

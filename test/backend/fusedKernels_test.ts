@@ -46,11 +46,21 @@ for (const [rows, c] of [[7, 3], [5, 4], [9, 5], [33, 8], [3, 13], [17, 64]]) {
       const rm = tf.randomNormal([c], 0, 1, "float32", 2);
       const rv = tf.randomUniform([c], 0.5, 2, "float32", 3);
       const tracked = runJsKernel(batchNormForwardKernel, [x, rm, rv], { eps: 1e-5, momentum: 0.1 });
+      const shift = tf.randomNormal([c], 0, 1, "float32", 7);
+      const shifted = runJsKernel(batchNormForwardKernel, [x, rm, rv, shift], { eps: 1e-5, momentum: 0.1 });
+      // The shift moves only the running mean, by momentum · shift.
+      const expectedMean = tf.add(tracked[2], tf.mul(shift, 0.1));
       const [xhat, invStd] = runJsKernel(batchNormForwardKernel, [x], { eps: 1e-5, momentum: 0.1 });
       const dy = tf.randomNormal([rows, 1, 1, c], 0, 1, "float32", 4);
-      return [...tracked, xhat, invStd, ...runJsKernel(batchNormBackwardKernel, [dy, xhat, invStd], {})];
+      const backward = runJsKernel(batchNormBackwardKernel, [dy, xhat, invStd], {});
+      return [...tracked, xhat, invStd, ...backward, shifted[2], expectedMean, shifted[0], shifted[3]];
     });
-    assert.equal(results[0].length, 7);
+    assert.equal(results[0].length, 11);
+    for (const r of results) {
+      assert.ok(relativeError(r[7], r[8]) < 1e-5, "shifted running mean = mean + momentum·shift");
+      assert.deepEqual(r[9], r[0], "the shift leaves x̂ alone");
+      assert.deepEqual(r[10], r[3], "and the running variance");
+    }
     assertAgree(results, "batch norm");
   });
 }

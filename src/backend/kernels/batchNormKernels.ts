@@ -18,16 +18,20 @@ function simdChannels(c: number): boolean {
 /** Attributes of the forward kernel. */
 export type BatchNormForwardAttrs = { eps: number; momentum: number };
 
-/** Forward: inputs [x] or [x, runningMean, runningVar]; outputs [x̂, invStd] (+ [newMean, newVar]). */
+/**
+ * Forward: inputs [x], [x, runningMean, runningVar] or [x, runningMean, runningVar, shift]; outputs
+ * [x̂, invStd] (+ [newMean, newVar]). `shift` is a per-channel constant that x lacks but the running mean
+ * must see: the conv bias a fused Conv→BN leaves out because BN cancels it.
+ */
 export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
   name: "SadartsBatchNormForward",
   outputShapes: (shapes) => {
     const c = [shapes[0][shapes[0].length - 1]];
-    return shapes.length === 3 ? [shapes[0], c, c, c] : [shapes[0], c];
+    return shapes.length >= 3 ? [shapes[0], c, c, c] : [shapes[0], c];
   },
   simd(
     k,
-    [x, runningMean = 0, runningVar = 0],
+    [x, runningMean = 0, runningVar = 0, shift = 0],
     [xhat, invStd, newMean = 0, newVar = 0],
     [shape],
     { eps, momentum },
@@ -35,9 +39,9 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
     const c = shape[shape.length - 1];
     if (!simdChannels(c)) return false;
     const rows = shape.reduce((a, b) => a * b, 1) / c;
-    k.bn_forward(x, xhat, invStd, runningMean, runningVar, newMean, newVar, rows, c, eps, momentum);
+    k.bn_forward(x, xhat, invStd, runningMean, runningVar, shift, newMean, newVar, rows, c, eps, momentum);
   },
-  compute([x, runningMean, runningVar], [xhat, invStd, newMean, newVar], _shapes, { eps, momentum }) {
+  compute([x, runningMean, runningVar, shift], [xhat, invStd, newMean, newVar], _shapes, { eps, momentum }) {
     const c = invStd.length;
     const n = x.length;
     const rows = n / c;
@@ -56,7 +60,7 @@ export const batchNormForwardKernel: JsKernel<BatchNormForwardAttrs> = {
       for (let o = j; o < n; o += c) xhat[o] = (x[o] - mean) * inv;
       if (runningMean) {
         const unbiased = rows > 1 ? (variance * rows) / (rows - 1) : variance;
-        newMean[j] = (1 - momentum) * runningMean[j] + momentum * mean;
+        newMean[j] = (1 - momentum) * runningMean[j] + momentum * (shift ? mean + shift[j] : mean);
         newVar[j] = (1 - momentum) * runningVar[j] + momentum * unbiased;
       }
     }

@@ -20,10 +20,11 @@
 #define MAX_C 1024
 
 // Batch-statistics batch norm, forward: x̂ = (x − mean)·inv_std and, when run_mean is not null, the
-// running estimates (unbiased variance). Sums of x and x² in float64. c must be a multiple of 4 and at
+// running estimates (unbiased variance; the mean they see is mean + shift when shift is not null). Sums of x and x² in float64. c must be a multiple of 4 and at
 // most MAX_C (the JS caller checks; other shapes use the JS kernel).
 EXPORT void bn_forward(const float* x, float* xhat, float* inv_std, const float* run_mean, const float* run_var,
-                       float* new_mean, float* new_var, int rows, int c, float eps, float momentum) {
+                       const float* shift, float* new_mean, float* new_var, int rows, int c, float eps,
+                       float momentum) {
   v128_t s[MAX_C / 2], q[MAX_C / 2];  // float64 pairs
   int blocks = c / 4;
   for (int b = 0; b < 2 * blocks; b++) s[b] = q[b] = wasm_f64x2_splat(0);
@@ -50,7 +51,8 @@ EXPORT void bn_forward(const float* x, float* xhat, float* inv_std, const float*
     inv_std[j] = inv[j];
     if (run_mean) {
       double unbiased = rows > 1 ? variance * rows / (rows - 1) : variance;
-      new_mean[j] = (float)((1 - momentum) * run_mean[j] + momentum * mean);
+      double seen = shift ? mean + shift[j] : mean;  // a per-channel constant x lacks (a cancelled conv bias)
+      new_mean[j] = (float)((1 - momentum) * run_mean[j] + momentum * seen);
       new_var[j] = (float)((1 - momentum) * run_var[j] + momentum * unbiased);
     }
   }

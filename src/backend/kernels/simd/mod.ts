@@ -14,6 +14,7 @@ export interface SimdKernels {
     invStd: number,
     runMean: number,
     runVar: number,
+    shift: number,
     newMean: number,
     newVar: number,
     rows: number,
