@@ -5,11 +5,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
+import { sgdStepKernel } from "../backend/kernels/optimizerKernels.ts";
 
 /** An optimizer over a fixed list of variables. */
 export interface Optimizer {
-  /** Apply one update from gradients (same order as the variables); disposes nothing it was given. */
-  step(grads: readonly tf.Tensor[]): void;
+  /**
+   * Apply one update from gradients (same order as the variables); disposes nothing it was given.
+   * `maxGradNorm` first scales the gradients to that global L2 norm at most (torch's clip_grad_norm_).
+   */
+  step(grads: readonly tf.Tensor[], options?: StepOptions): void;
   /** Learning rate used by the next step (schedules set it per epoch). */
   lr: number;
   /** State tensors by name, for checkpoints. */
@@ -17,6 +22,16 @@ export interface Optimizer {
   /** Restore state saved by `state()`. */
   load(state: Record<string, tf.Tensor>): void;
   dispose(): void;
+}
+
+/** Options of one optimizer step. */
+export interface StepOptions {
+  maxGradNorm?: number;
+}
+
+/** Gradients clipped to `maxGradNorm` when given (inside the caller's tidy). */
+function clipped(grads: readonly tf.Tensor[], options?: StepOptions): readonly tf.Tensor[] {
+  return options?.maxGradNorm !== undefined ? clipByGlobalNorm(grads, options.maxGradNorm).grads : grads;
 }
 
 /** torch.optim.SGD options. */
@@ -55,11 +70,20 @@ export function sgd(vars: readonly tf.Variable[], o: SgdOptions): Optimizer {
   let started = false;
   return {
     lr: o.lr,
-    step(grads) {
+    step(grads, options) {
       const lr = this.lr;
       tf.tidy(() => {
+        if (jsKernelsActive()) {
+          // One fused kernel for clipping and the whole update (see sgdStepKernel).
+          const attrs = { lr, momentum, weightDecay, nesterov, started, maxNorm: options?.maxGradNorm ?? 0 };
+          const outs = runJsKernel(sgdStepKernel, [...vars, ...grads, ...buf], attrs);
+          vars.forEach((p, i) => p.assign(outs[i]));
+          buf.forEach((b, i) => b.assign(outs[vars.length + i]));
+          return;
+        }
+        const gs = clipped(grads, options);
         vars.forEach((p, i) => {
-          let g = weightDecay ? tf.add(grads[i], tf.mul(p, weightDecay)) : grads[i];
+          let g = weightDecay ? tf.add(gs[i], tf.mul(p, weightDecay)) : gs[i];
           if (momentum) {
             // torch starts the buffer at the first gradient, not at momentum · 0 + g: the same value.
             const b = started ? tf.add(tf.mul(buf[i], momentum), g) : g;
@@ -96,14 +120,15 @@ export function adam(vars: readonly tf.Variable[], o: AdamOptions): Optimizer {
   let t = 0;
   return {
     lr: o.lr,
-    step(grads) {
+    step(grads, options) {
       t += 1;
       const lr = this.lr;
       const c1 = 1 - b1 ** t;
       const c2 = Math.sqrt(1 - b2 ** t);
       tf.tidy(() => {
+        const gs = clipped(grads, options);
         vars.forEach((p, i) => {
-          const g = weightDecay ? tf.add(grads[i], tf.mul(p, weightDecay)) : grads[i];
+          const g = weightDecay ? tf.add(gs[i], tf.mul(p, weightDecay)) : gs[i];
           m[i].assign(tf.add(tf.mul(m[i], b1), tf.mul(g, 1 - b1)));
           v[i].assign(tf.add(tf.mul(v[i], b2), tf.mul(tf.square(g), 1 - b2)));
           const denom = tf.add(tf.div(tf.sqrt(v[i]), c2), eps);

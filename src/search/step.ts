@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropy } from "./loss.ts";
 import { withoutWeightGradients } from "../ops/gradientScope.ts";
-import { clipByGlobalNorm, type Optimizer } from "./optimizers.ts";
+import type { Optimizer } from "./optimizers.ts";
 
 /** A labelled batch: NHWC images and integer labels. */
 export interface Batch {
@@ -40,9 +40,7 @@ function update(
     const { value, grads } = weights
       ? tf.variableGrads(loss, vars)
       : withoutWeightGradients(() => tf.variableGrads(loss, vars));
-    let gs = vars.map((v) => grads[v.name]);
-    if (clip !== undefined) gs = clipByGlobalNorm(gs, clip).grads;
-    optimizer.step(gs);
+    optimizer.step(vars.map((v) => grads[v.name]), { maxGradNorm: clip });
     return value;
   });
   const v = value.dataSync()[0];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
+import { setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { adam, clipByGlobalNorm, sgd } from "../../src/search/optimizers.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
@@ -76,3 +77,24 @@ Deno.test("global-norm clipping: scales to the max norm like clip_grad_norm_, le
     assert.deepEqual(values(small.grads[0]).map((v) => Math.round(v * 1e6) / 1e6), [0.3, 0.4]);
   });
 });
+
+for (const backend of ["wasm", "cpu"] as const) {
+  Deno.test(`SGD (${backend}): the fused clip+update kernel equals clipByGlobalNorm + the tf-op update`, async () => {
+    await onBackend(backend, () => {
+      const run = (fused: boolean, maxGradNorm: number | undefined) => {
+        setJsKernelsEnabled(fused);
+        const ps = [tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])), tf.variable(tf.tensor1d([0.1, 0.2, -0.3]))];
+        const opt = sgd(ps, { lr: 0.05, momentum: 0.9, weightDecay: 3e-4, nesterov: true });
+        for (let i = 1; i <= 3; i++) {
+          opt.step([tf.tensor2d([[i, 2], [-1, 4]]), tf.tensor1d([0.5 * i, -3, 1])], { maxGradNorm });
+        }
+        setJsKernelsEnabled(true);
+        return ps.flatMap(values);
+      };
+      for (const clip of [undefined, 5, 1e-3]) {
+        assert.ok(relativeError(run(true, clip), run(false, clip)) < 1e-6, `clip ${clip}`);
+      }
+      assert.ok(relativeError(run(true, 1e-3), run(true, undefined)) > 1e-3, "clipping changes the result");
+    });
+  });
+}
