@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { convolve } from "../backend/kernels/convolve.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
-import { maxPoolGradKernel } from "../backend/kernels/poolKernels.ts";
+import { avgPool3Kernel, maxPoolGradKernel } from "../backend/kernels/poolKernels.ts";
 
 /** Window size, stride and symmetric padding of a pooling layer. */
 export interface PoolOptions {
@@ -37,6 +37,14 @@ function cachedConstant<T extends tf.Tensor>(key: string, make: () => T): T {
  */
 export function avgPool(x: tf.Tensor4D, o: PoolOptions = {}): tf.Tensor4D {
   const [k, s, p] = resolve(o);
+  if (k === 3 && s === 1 && p === 1 && jsKernelsActive()) {
+    // NB201's avg_pool_3x3: one fused kernel each way (the pooling is linear: nothing to save).
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: runJsKernel(avgPool3Kernel, [args[0] as tf.Tensor], { pre: false })[0],
+      gradFunc: (dy: tf.Tensor) => runJsKernel(avgPool3Kernel, [dy], { pre: true })[0],
+    }));
+    return op(x) as tf.Tensor4D;
+  }
   const [, h, w, c] = x.shape;
   const ones = cachedConstant(`ones:${k}:${c}`, () => tf.ones([k, k, c, 1]) as tf.Tensor4D);
   const inverseCount = cachedConstant(`count:${h}:${w}:${k}:${s}:${p}`, () => {

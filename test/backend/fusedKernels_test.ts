@@ -7,6 +7,7 @@ import {
 import { runJsKernel, setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { convFilterGradKernel } from "../../src/backend/kernels/filterKernels.ts";
 import { mixedSumGradKernel, mixedSumKernel } from "../../src/backend/kernels/mixedSumKernels.ts";
+import { avgPool } from "../../src/ops/pool.ts";
 import { setSimdKernelsEnabled, simdKernels } from "../../src/backend/kernels/simd/mod.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
@@ -117,5 +118,25 @@ for (const [ci, co, k, pad] of [[3, 4, 3, 1], [5, 8, 3, 0], [2, 16, 1, 0], [4, 2
       return runJsKernel(convFilterGradKernel, [x, dy], { kh: k, kw: k, padTop: pad, padLeft: pad });
     });
     assertAgree(results, "filter gradient", 1e-5);
+  });
+}
+
+for (const [h, w, c] of [[5, 7, 4], [1, 3, 8], [6, 6, 3]]) {
+  Deno.test(`3x3 average pooling kernel agrees with the depthwise formulation, values and gradient, [${h}, ${w}, ${c}]`, async () => {
+    const results = await threeWays(() => {
+      const x = tf.randomNormal([2, h, w, c], 0, 1, "float32", 40) as tf.Tensor4D;
+      const r = tf.randomNormal([2, h, w, c], 0, 1, "float32", 41);
+      const f = (v: tf.Tensor) => tf.sum(tf.mul(avgPool(v as tf.Tensor4D), r));
+      const fused = [avgPool(x), tf.grad(f)(x)];
+      setJsKernelsEnabled(false); // the depthwise-conv path
+      const reference = [avgPool(x), tf.grad(f)(x)];
+      setJsKernelsEnabled(true);
+      return [...fused, ...reference];
+    });
+    for (const r of results) {
+      assert.ok(relativeError(r[0], r[2]) < 1e-5, "values");
+      assert.ok(relativeError(r[1], r[3]) < 1e-5, "gradient");
+    }
+    assertAgree(results, "average pooling");
   });
 }

@@ -44,3 +44,47 @@ export const maxPoolGradKernel: JsKernel<MaxPoolAttrs> = {
     }
   },
 };
+
+/** `pre`: 0 for the forward (sum, then scale by the window's 1/count), 1 for the gradient. */
+export type AvgPool3Attrs = { pre: boolean };
+
+/**
+ * 3x3 average pooling, stride 1, padding 1, count_include_pad = False, as one kernel each way (NB201's
+ * avg_pool_3x3): forward out = Σ_window x / count(h, w); gradient dx = Σ_window dy(h', w') / count(h', w').
+ * Inputs [x] (or [dy]); outputs [same shape].
+ */
+export const avgPool3Kernel: JsKernel<AvgPool3Attrs> = {
+  name: "SadartsAvgPool3",
+  outputShapes: ([x]) => [x],
+  simd(k, [x], [out], [[b, h, w, c]], { pre }) {
+    if (c % 4 !== 0) return false;
+    k.avg_pool3(x, out, b, h, w, c, pre ? 1 : 0);
+  },
+  compute([x], [out], [[b, h, w, c]], { pre }) {
+    const span = (i: number, n: number) => [Math.max(i - 1, 0), Math.min(i + 1, n - 1)];
+    const count = (y: number, xx: number) => {
+      const [y0, y1] = span(y, h);
+      const [x0, x1] = span(xx, w);
+      return (y1 - y0 + 1) * (x1 - x0 + 1);
+    };
+    for (let n = 0; n < b; n++) {
+      for (let y = 0; y < h; y++) {
+        const [y0, y1] = span(y, h);
+        for (let xx = 0; xx < w; xx++) {
+          const [x0, x1] = span(xx, w);
+          const o = ((n * h + y) * w + xx) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let acc = 0;
+            for (let i = y0; i <= y1; i++) {
+              for (let j = x0; j <= x1; j++) {
+                const v = x[((n * h + i) * w + j) * c + ch];
+                acc += pre ? v / count(i, j) : v;
+              }
+            }
+            out[o + ch] = pre ? acc : acc / count(y, xx);
+          }
+        }
+      }
+    }
+  },
+};

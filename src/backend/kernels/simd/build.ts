@@ -13,6 +13,7 @@ const exports = [
   "mixed_sum_grad4",
   "relu_grad",
   "conv_filter_grad",
+  "avg_pool3",
   "__stack_pointer",
 ];
 const common = [

@@ -218,3 +218,36 @@ EXPORT void conv_filter_grad(const float* x, const float* dy, float* dw, int bat
     }
   }
 }
+
+// 3x3 average pooling, stride 1, padding 1, count_include_pad = False, and its gradient, NHWC with c a
+// multiple of 4. inv(h, w) = 1 / (valid rows × valid cols of the window centred at (h, w)).
+// Forward: out = inv(h, w) · Σ_window x. Gradient: dx = Σ_window inv(h', w') · dy(h', w') (pre = 1).
+EXPORT void avg_pool3(const float* x, float* out, int batch, int h, int w, int c, int pre) {
+  for (int b = 0; b < batch; b++) {
+    for (int y = 0; y < h; y++) {
+      int y0 = y > 0 ? y - 1 : 0, y1 = y < h - 1 ? y + 1 : h - 1;
+      for (int xx = 0; xx < w; xx++) {
+        int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < w - 1 ? xx + 1 : w - 1;
+        float* o = out + (((long)b * h + y) * w + xx) * c;
+        for (int k = 0; k < c; k += 4) {
+          v128_t acc = wasm_f32x4_splat(0);
+          for (int i = y0; i <= y1; i++) {
+            int ri = (i > 0 ? i - 1 : 0), rj = (i < h - 1 ? i + 1 : h - 1);
+            float rows = (float)(rj - ri + 1);
+            const float* row = x + (((long)b * h + i) * w) * c + k;
+            for (int j = x0; j <= x1; j++) {
+              v128_t v = wasm_v128_load(row + j * c);
+              if (pre) {
+                int ci = (j > 0 ? j - 1 : 0), cj = (j < w - 1 ? j + 1 : w - 1);
+                v = wasm_f32x4_mul(v, wasm_f32x4_splat(1.0f / (rows * (float)(cj - ci + 1))));
+              }
+              acc = wasm_f32x4_add(acc, v);
+            }
+          }
+          if (!pre) acc = wasm_f32x4_mul(acc, wasm_f32x4_splat(1.0f / (float)((y1 - y0 + 1) * (x1 - x0 + 1))));
+          wasm_v128_store(o + k, acc);
+        }
+      }
+    }
+  }
+}

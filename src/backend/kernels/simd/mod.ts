@@ -70,6 +70,7 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  avg_pool3(x: number, out: number, batch: number, h: number, w: number, c: number, pre: number): void;
   /** The module's stack pointer (a byte offset into the tfjs heap; 16-byte aligned). */
   stackPointer(): number;
   /** 4 floats of scratch for results (e.g. dot products). */
