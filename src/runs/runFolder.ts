@@ -1,0 +1,108 @@
+/**
+ * Run folders: `runs/<name>/` holds `config.json`, the history as tidy CSV tables (`metrics.csv`, one
+ * row per epoch; `alpha.csv`, one row per epoch × edge × op), `summary.json` and `checkpoint.bin`. Every
+ * file is written atomically. A folder belongs to one config: opening it with another config is refused,
+ * so nothing is ever overwritten by a different experiment.
+ * @module
+ */
+import pl from "nodejs-polars";
+import { writeFileAtomic } from "./checkpoint.ts";
+
+/** One row of `metrics.csv`. */
+export type MetricsRow = Record<string, number | string | null>;
+/** One row of `alpha.csv`: epoch, edge, op, alpha, beta. */
+export interface AlphaRow {
+  epoch: number;
+  edge: string;
+  op: string;
+  alpha: number;
+  beta: number;
+}
+
+/** The files of a run folder. */
+export function runPaths(dir: string) {
+  return {
+    config: `${dir}/config.json`,
+    metrics: `${dir}/metrics.csv`,
+    alpha: `${dir}/alpha.csv`,
+    summary: `${dir}/summary.json`,
+    checkpoint: `${dir}/checkpoint.bin`,
+  };
+}
+
+/** Canonical JSON (sorted keys), so equal configs compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  return JSON.stringify(sort(value), null, 2);
+}
+
+/**
+ * Open (creating if needed) the run folder `dir` for `config`. Returns whether it already held this
+ * config (a run to resume or read back). Throws when it holds another config.
+ */
+export async function openRunFolder(dir: string, config: unknown): Promise<{ existed: boolean }> {
+  const paths = runPaths(dir);
+  const wanted = canonicalJson(config);
+  let existing: string | undefined;
+  try {
+    existing = canonicalJson(JSON.parse(await Deno.readTextFile(paths.config)));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new Error(`${paths.config} is unreadable (${(e as Error).message}); move the folder away or fix the file`);
+    }
+  }
+  if (existing !== undefined && existing !== wanted) {
+    throw new Error(
+      `${dir} holds a run with a different config: choose another --out (or --name), or delete the folder to start over`,
+    );
+  }
+  if (existing === undefined) {
+    await Deno.mkdir(dir, { recursive: true });
+    await writeFileAtomic(paths.config, wanted + "\n");
+  }
+  return { existed: existing !== undefined };
+}
+
+/** Rewrite the history tables from the full history (cheap: tens of epochs). */
+export async function writeHistory(dir: string, metrics: MetricsRow[], alpha: AlphaRow[]): Promise<void> {
+  const paths = runPaths(dir);
+  if (metrics.length) await writeFileAtomic(paths.metrics, pl.DataFrame(metrics).writeCSV().toString());
+  if (alpha.length) await writeFileAtomic(paths.alpha, pl.DataFrame(alpha).writeCSV().toString());
+}
+
+/** Write `summary.json`. */
+export async function writeSummary(dir: string, summary: unknown): Promise<void> {
+  await writeFileAtomic(runPaths(dir).summary, JSON.stringify(summary, null, 2) + "\n");
+}
+
+/** A finished or partial run read back as frames. */
+export interface RunTables {
+  config: unknown;
+  metrics?: pl.DataFrame;
+  alpha?: pl.DataFrame;
+  summary?: unknown;
+}
+
+/** Read a run folder back (the tables that exist). */
+export async function readRun(dir: string): Promise<RunTables> {
+  const paths = runPaths(dir);
+  const optional = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  };
+  return {
+    config: JSON.parse(await Deno.readTextFile(paths.config)),
+    metrics: await optional(async () => pl.readCSV(await Deno.readTextFile(paths.metrics))),
+    alpha: await optional(async () => pl.readCSV(await Deno.readTextFile(paths.alpha))),
+    summary: await optional(async () => JSON.parse(await Deno.readTextFile(paths.summary))),
+  };
+}
