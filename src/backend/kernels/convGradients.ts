@@ -376,34 +376,49 @@ export function useComposed(dilations: number | number[] | undefined): boolean {
   return tf.getBackend() === "wasm" || !allOnes(dilations);
 }
 
-let stockConv2DGrad: tf.GradConfig | undefined;
+/** A conv-like gradient computed from (saved x, saved filter, dy) and the kernel's attributes. */
+type ComposedGrad = (x: tf.Tensor4D, filter: tf.Tensor4D, dy: tf.Tensor4D, attrs: any) => tf.Tensor4D;
 
 /**
- * Replacement gradient for the `Conv2D` kernel. Dispatches to the composed gradients on wasm or when dilated,
- * otherwise to tfjs' stock gradient (captured before the override) so behaviour elsewhere is unchanged.
+ * A replacement gradient for a conv-like kernel with inputs (x, filter): the composed gradients on wasm or
+ * when dilated, otherwise tfjs' stock gradient (captured when installed) so behaviour elsewhere is
+ * unchanged. `install()` registers it, idempotently.
  */
-export const conv2dGradConfig: tf.GradConfig = {
-  kernelName: "Conv2D",
-  inputsToSave: ["x", "filter"],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as any;
-    if (!useComposed(dilations) || dataFormat === "NCHW") {
-      if (stockConv2DGrad == null) throw new Error("stock Conv2D gradient not captured");
-      return stockConv2DGrad.gradFunc(dy, saved, attrs);
-    }
-    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const dy4 = dy as tf.Tensor4D;
-    return {
-      x: () => conv2dInputGrad(x.shape, dy4, filter, strides, pad, dilations, dimRoundingMode),
-      filter: () => conv2dFilterGrad(x, dy4, filter.shape, strides, pad, dilations, dimRoundingMode),
-    };
-  },
-};
+export function composedGradient(kernelName: string, inputGrad: ComposedGrad, filterGrad: ComposedGrad) {
+  let stock: tf.GradConfig | undefined;
+  const config: tf.GradConfig = {
+    kernelName,
+    inputsToSave: ["x", "filter"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const a = attrs as any;
+      if (!useComposed(a.dilations) || a.dataFormat === "NCHW") {
+        if (stock == null) throw new Error(`stock ${kernelName} gradient not captured`);
+        return stock.gradFunc(dy, saved, attrs);
+      }
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const dy4 = dy as tf.Tensor4D;
+      return { x: () => inputGrad(x, filter, dy4, a), filter: () => filterGrad(x, filter, dy4, a) };
+    },
+  };
+  const install = () => {
+    const current = tf.getGradient(kernelName);
+    if (current === config) return;
+    if (stock == null) stock = current;
+    tf.registerGradient(config);
+  };
+  return { config, install };
+}
+
+const conv2dGradient = composedGradient(
+  "Conv2D",
+  (x, filter, dy, a) =>
+    conv2dInputGrad(x.shape, dy, filter, a.strides, a.pad, a.dilations, a.dimRoundingMode),
+  (x, filter, dy, a) =>
+    conv2dFilterGrad(x, dy, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode),
+);
+
+/** Replacement gradient for the `Conv2D` kernel (see {@linkcode composedGradient}). */
+export const conv2dGradConfig: tf.GradConfig = conv2dGradient.config;
 
 /** Installs {@link conv2dGradConfig}, remembering the stock gradient once. Idempotent. */
-export function registerConv2dGradient(): void {
-  const current = tf.getGradient("Conv2D");
-  if (current === conv2dGradConfig) return;
-  if (stockConv2DGrad == null) stockConv2DGrad = current;
-  tf.registerGradient(conv2dGradConfig);
-}
+export const registerConv2dGradient: () => void = conv2dGradient.install;

@@ -13,13 +13,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  composedGradient,
   type ConvGeometry,
   convGeometry,
   type ConvPad,
   interleaveAndCrop,
   planAxis,
   tapIndex,
-  useComposed,
 } from "./convGradients.ts";
 
 /**
@@ -216,38 +216,21 @@ export function depthwiseFilterGrad(
   return depthwiseFilterGradComposed(x, dy, filterShape, strides, pad, dilations, dimRoundingMode);
 }
 
-let stockDepthwiseGrad: tf.GradConfig | undefined;
+const depthwiseGradient = composedGradient(
+  "DepthwiseConv2dNative",
+  (x, filter, dy, a) =>
+    depthwiseInputGrad(x.shape, dy, filter, a.strides, a.pad, a.dilations ?? 1, a.dimRoundingMode),
+  (x, filter, dy, a) =>
+    depthwiseFilterGrad(x, dy, filter.shape, a.strides, a.pad, a.dilations ?? 1, a.dimRoundingMode),
+);
 
-/**
- * Replacement gradient for `DepthwiseConv2dNative`: composed gradients on wasm or when dilated, tfjs' stock
- * gradient otherwise.
- */
-export const depthwiseGradConfig: tf.GradConfig = {
-  kernelName: "DepthwiseConv2dNative",
-  inputsToSave: ["x", "filter"],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const { strides, pad, dilations, dimRoundingMode, dataFormat } = attrs as any;
-    if (!useComposed(dilations) || dataFormat === "NCHW") {
-      if (stockDepthwiseGrad == null) throw new Error("stock DepthwiseConv2dNative gradient not captured");
-      return stockDepthwiseGrad.gradFunc(dy, saved, attrs);
-    }
-    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const dy4 = dy as tf.Tensor4D;
-    const d = dilations ?? 1;
-    return {
-      x: () => depthwiseInputGrad(x.shape, dy4, filter, strides, pad, d, dimRoundingMode),
-      filter: () => depthwiseFilterGrad(x, dy4, filter.shape, strides, pad, d, dimRoundingMode),
-    };
-  },
-};
+/** Replacement gradient for `DepthwiseConv2dNative` (see composedGradient in ./convGradients.ts). */
+export const depthwiseGradConfig: tf.GradConfig = depthwiseGradient.config;
 
 /** Installs {@link depthwiseGradConfig} and the wasm filter-gradient kernel. Idempotent. */
 export function registerDepthwiseGradient(): void {
   if (tf.getKernel("DepthwiseConv2dNativeBackpropFilter", "wasm") == null) {
     tf.registerKernel(depthwiseBackpropFilterWasmConfig);
   }
-  const current = tf.getGradient("DepthwiseConv2dNative");
-  if (current === depthwiseGradConfig) return;
-  if (stockDepthwiseGrad == null) stockDepthwiseGrad = current;
-  tf.registerGradient(depthwiseGradConfig);
+  depthwiseGradient.install();
 }
