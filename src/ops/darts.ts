@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { subsample } from "../backend/kernels/convolve.ts";
 import { relu } from "./activation.ts";
 import { batchNorm, type BatchNormOptions, type BatchNormParams, batchNormParams } from "./batchNorm.ts";
-import { conv, convBn, type ConvParams, convParams } from "./conv.ts";
+import { conv, convBn, type ConvOptions, type ConvParams, convParams } from "./conv.ts";
 import type { Mode, ParamStore } from "./params.ts";
 import { avgPool, maxPool } from "./pool.ts";
 
@@ -35,18 +35,12 @@ export function checkDartsOp(name: string): DartsOp {
 // ---------------------------------------------------------------------------------------------------
 // Building blocks
 
-/** Shape of a dilated (or, with dilation 1, separable-half) conv: torch's DilConv(cin, cout, k, s, p, d). */
-export interface DilConvOptions {
-  cin: number;
-  cout: number;
-  kernel: number;
-  stride?: number;
-  /** Symmetric zero padding (default (kernel − 1)/2 · dilation, as every DARTS op uses). */
-  padding?: number;
-  dilation?: number;
-  /** Settings of the closing BN (DARTS: affine false in search, true in evaluation networks). */
-  bn?: BatchNormOptions;
-}
+/**
+ * Shape of a dilated (or, with dilation 1, separable-half) conv: torch's DilConv(cin, cout, k, s, p, d),
+ * with the default padding (kernel − 1)/2 · dilation that every DARTS op uses, and the closing BN's
+ * settings (DARTS: affine false in search, true in evaluation networks).
+ */
+export type DilConvOptions = Omit<ConvOptions, "depthwise" | "bias"> & { bn?: BatchNormOptions };
 
 /** The variables of ReLU → depthwise conv → 1x1 conv → BN. */
 export interface DilConvParams {
