@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { relativeError } from "../helpers.ts";
 import {
   conv2dFilterGrad,
   conv2dGradConfig,
@@ -49,17 +50,6 @@ function randArray(n: number, r: () => number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = r();
   return a;
-}
-
-function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
-  assert.equal(a.length, ref.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return diff / scale;
 }
 
 type Pad = "same" | "valid" | number;
@@ -220,7 +210,7 @@ Deno.test(`wasm gradients match cpu over a grid (${CASES.length} cases)`, async 
     await use("cpu");
     const ref = run(c, xv, wv, rv, c.d > 1);
     for (const key of ["y", "dx", "dw"] as const) {
-      const e = relErr(got[key], ref[key]);
+      const e = relativeError(got[key], ref[key]);
       worst = Math.max(worst, e);
       assert.ok(e <= 1e-4, `${label(c)}: ${key} relative error ${e}`);
     }
@@ -243,7 +233,7 @@ Deno.test("composed dilated gradients on cpu match the zero-inserted-filter refe
     const got = run(c, xv, wv, rv, false);
     const ref = run(c, xv, wv, rv, true);
     for (const key of ["y", "dx", "dw"] as const) {
-      const e = relErr(got[key], ref[key]);
+      const e = relativeError(got[key], ref[key]);
       assert.ok(e <= 1e-4, `${label(c)}: ${key} relative error ${e}`);
     }
   }
@@ -282,8 +272,8 @@ Deno.test("composed gradient functions match stock kernels on cpu (dilation 1)",
       const oursIn = c.kind === "conv"
         ? conv2dInputGrad(x.shape, dy, w, c.s, pad, 1)
         : depthwiseInputGrad(x.shape, dy, w, c.s, pad, 1);
-      assert.ok(relErr(ours.dataSync(), stock.dataSync()) <= 1e-4, `${label(c)} filter`);
-      assert.ok(relErr(oursIn.dataSync(), stockIn.dataSync()) <= 1e-4, `${label(c)} input`);
+      assert.ok(relativeError(ours.dataSync(), stock.dataSync()) <= 1e-4, `${label(c)} filter`);
+      assert.ok(relativeError(oursIn.dataSync(), stockIn.dataSync()) <= 1e-4, `${label(c)} input`);
     });
   }
 });
@@ -364,7 +354,7 @@ Deno.test("convolve with stride 2 and dilation 2 equals a zero-inserted-filter s
       const y = convolve(x, w, { strides: 2, padding: pad, dilations: 2 });
       const ref = tf.conv2d(x, dilateFilter(w, 2), 2, explicitPad(pad));
       assert.deepEqual(y.shape, ref.shape);
-      assert.ok(relErr(y.dataSync(), ref.dataSync()) <= 1e-5);
+      assert.ok(relativeError(y.dataSync(), ref.dataSync()) <= 1e-5);
     });
   }
 });
