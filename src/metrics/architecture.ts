@@ -15,7 +15,9 @@ export function softmaxRows(alpha: readonly (readonly number[])[]): number[][] {
 }
 
 /** Mean, median and (population) standard deviation of every α. */
-export function alphaStats(alpha: readonly (readonly number[])[]): { mean: number; median: number; std: number } {
+export function alphaStats(
+  alpha: readonly (readonly number[])[],
+): { mean: number; median: number; std: number } {
   const all = alpha.flat().sort((a, b) => a - b);
   if (all.length === 0) throw new Error("alphaStats: no α values");
   const mean = all.reduce((a, b) => a + b, 0) / all.length;

@@ -32,7 +32,9 @@ export function encodeCheckpoint<S>(c: Checkpoint<S>): Uint8Array {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(c.tensors)) {
-    if (t.dtype !== "float32" && t.dtype !== "int32") throw new Error(`checkpoint: tensor "${name}" has dtype ${t.dtype}`);
+    if (t.dtype !== "float32" && t.dtype !== "int32") {
+      throw new Error(`checkpoint: tensor "${name}" has dtype ${t.dtype}`);
+    }
     const data = t.dataSync() as Float32Array | Int32Array;
     const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     entries.push({ name, dtype: t.dtype, shape: t.shape, offset, length: bytes.length });

@@ -33,10 +33,10 @@ export function runPaths(dir: string) {
 /** Canonical JSON (sorted keys), so equal configs compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v && typeof v === "object"
-      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+    Array.isArray(v) ? v.map(sort) : v && typeof v === "object"
+      ? Object.fromEntries(
+        Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      )
       : v;
   return JSON.stringify(sort(value), null, 2);
 }
@@ -53,12 +53,14 @@ export async function openRunFolder(dir: string, config: unknown): Promise<{ exi
     existing = canonicalJson(JSON.parse(await Deno.readTextFile(paths.config)));
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new Error(`${paths.config} is unreadable (${(e as Error).message}); move the folder away or fix the file`);
+      throw new Error(
+        `${paths.config} is unreadable (${(e as Error).message}); move the folder away or fix the file`,
+      );
     }
   }
   if (existing !== undefined && existing !== wanted) {
     throw new Error(
-      `${dir} holds a run with a different config: choose another --out (or --name), or delete the folder to start over`,
+      `${dir} holds a run with a different config: choose another --out, or delete the folder to start over`,
     );
   }
   if (existing === undefined) {
@@ -68,11 +70,21 @@ export async function openRunFolder(dir: string, config: unknown): Promise<{ exi
   return { existed: existing !== undefined };
 }
 
+/** Columns that hold counts: written as integers (JavaScript numbers would make them floats). */
+export const INTEGER_COLUMNS: readonly string[] = ["epoch", "step", "skipEdges", "noneEdges"];
+
+/** `rows` as a frame, count columns as Int64. */
+export function historyFrame(rows: readonly object[]): pl.DataFrame {
+  const df = pl.DataFrame(rows as Record<string, unknown>[]);
+  const ints = df.columns.filter((c) => INTEGER_COLUMNS.includes(c));
+  return ints.length ? df.withColumns(...ints.map((c) => pl.col(c).cast(pl.Int64))) : df;
+}
+
 /** Rewrite the history tables from the full history (cheap: tens of epochs). */
 export async function writeHistory(dir: string, metrics: MetricsRow[], alpha: AlphaRow[]): Promise<void> {
   const paths = runPaths(dir);
-  if (metrics.length) await writeFileAtomic(paths.metrics, pl.DataFrame(metrics).writeCSV().toString());
-  if (alpha.length) await writeFileAtomic(paths.alpha, pl.DataFrame(alpha).writeCSV().toString());
+  if (metrics.length) await writeFileAtomic(paths.metrics, historyFrame(metrics).writeCSV().toString());
+  if (alpha.length) await writeFileAtomic(paths.alpha, historyFrame(alpha).writeCSV().toString());
 }
 
 /** Write `summary.json`. */
