@@ -5,6 +5,7 @@
  * @module
  */
 import { methodByName, type MethodOptions, METHODS, type SearchMethod } from "../methods/mod.ts";
+import { NB201_OPS } from "../spaces/nb201.ts";
 import { linearSchedule, saSchedule, type Strength } from "../regularizers/schedules.ts";
 
 /** Where the images come from. */
@@ -198,6 +199,11 @@ export function checkSearchConfig(c: SearchConfig): void {
   const method = searchMethod(c);
   if (method.warmupEpochs >= c.epochs) {
     throw new Error(`warmupEpochs (${method.warmupEpochs}) leaves no epoch of the ${c.epochs} to search α`);
+  }
+  for (const op of Object.keys(method.alphaInit.bias ?? {})) {
+    if (!(NB201_OPS as readonly string[]).includes(op)) {
+      throw new Error(`alphaInit.bias names "${op}", not one of the ops ${NB201_OPS.join(", ")}`);
+    }
   }
   if (method.partialChannels !== undefined && method.partialChannels !== 1) {
     throw new Error("partialChannels (PC-DARTS) is not available in the NAS-Bench-201 supernet yet");

@@ -201,13 +201,15 @@ function evaluate(
 ): { loss: number; acc: number } {
   let loss = 0, correct = 0, n = 0, step = 0;
   for (const b of batches({ ...set, indices, batchSize, shuffle: false, dropLast: false })) {
-    const [l, c] = tf.tidy(() => {
+    const result = tf.tidy(() => {
       const w = method.sampler.weights(alpha as tf.Tensor2D, { epoch, step: step++, seed, training: false });
       const z = nb201Forward(net, b.x, w, "eval");
       const ce = tf.mul(crossEntropy(z, b.y), b.y.shape[0]);
       const ok = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), b.y), "float32"));
       return tf.stack([ce, ok]);
-    }).dataSync();
+    });
+    const [l, c] = result.dataSync();
+    result.dispose();
     b.x.dispose();
     b.y.dispose();
     loss += l;

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "../../src/runs/checkpoint.ts";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../../src/runs/checkpoint.ts";
 import { onBackend, values } from "../helpers.ts";
 
 Deno.test("checkpoint: tensors and state round-trip bit for bit, written atomically", async () => {
@@ -26,8 +31,14 @@ Deno.test("checkpoint: tensors and state round-trip bit for bit, written atomica
 Deno.test("checkpoint: truncated or foreign files are refused with the reason", async () => {
   await onBackend("cpu", () => {
     const bytes = encodeCheckpoint({ tensors: { w: tf.ones([100]) }, state: {} });
-    assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10), "x.bin"), /x.bin is not a valid sadarts checkpoint \(truncated data for "w"\)/);
+    assert.throws(
+      () => decodeCheckpoint(bytes.subarray(0, bytes.length - 10), "x.bin"),
+      /x.bin is not a valid sadarts checkpoint \(truncated data for "w"\)/,
+    );
     assert.throws(() => decodeCheckpoint(bytes.subarray(0, 20), "x.bin"), /truncated header/);
-    assert.throws(() => decodeCheckpoint(new TextEncoder().encode("PK\x03\x04 not ours at all"), "x.bin"), /bad magic/);
+    assert.throws(
+      () => decodeCheckpoint(new TextEncoder().encode("PK\x03\x04 not ours at all"), "x.bin"),
+      /bad magic/,
+    );
   });
 });

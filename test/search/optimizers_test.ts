@@ -83,7 +83,10 @@ for (const backend of ["wasm", "cpu"] as const) {
     await onBackend(backend, () => {
       const run = (fused: boolean, maxGradNorm: number | undefined) => {
         setJsKernelsEnabled(fused);
-        const ps = [tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])), tf.variable(tf.tensor1d([0.1, 0.2, -0.3]))];
+        const ps = [
+          tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])),
+          tf.variable(tf.tensor1d([0.1, 0.2, -0.3])),
+        ];
         const opt = sgd(ps, { lr: 0.05, momentum: 0.9, weightDecay: 3e-4, nesterov: true });
         for (let i = 1; i <= 3; i++) {
           opt.step([tf.tensor2d([[i, 2], [-1, 4]]), tf.tensor1d([0.5 * i, -3, 1])], { maxGradNorm });
