@@ -1,0 +1,56 @@
+/**
+ * Several runs' histories as one pair of polars frames, with `method` and `seed` columns, for the
+ * figures (`src/plots`) and for tables of mean ± std over seeds.
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { SearchConfig } from "../search/config.ts";
+import { type AlphaRow, historyFrame, type MetricsRow } from "./runFolder.ts";
+
+/** A run's history: a `SearchResult`, or rows/frames read back from its folder. */
+export interface RunHistory {
+  config: SearchConfig;
+  metrics: readonly MetricsRow[] | pl.DataFrame;
+  alpha: readonly AlphaRow[] | pl.DataFrame;
+}
+
+/** The runs' `metrics` and `alpha` frames stacked, each row tagged with its run's method label and seed. */
+export function historyFrames(
+  runs: readonly RunHistory[],
+  label: (c: SearchConfig) => string = (c) => c.method,
+): { metrics: pl.DataFrame; alpha: pl.DataFrame } {
+  if (runs.length === 0) throw new Error("historyFrames: no runs");
+  const tag = (df: pl.DataFrame | readonly object[], c: SearchConfig) =>
+    (Array.isArray(df) ? historyFrame(df) : df as pl.DataFrame).select(
+      pl.lit(label(c)).alias("method"),
+      pl.lit(c.seed).cast(pl.Int64).alias("seed"),
+      pl.col("*"),
+    );
+  return {
+    metrics: pl.concat(runs.map((r) => tag(r.metrics as never, r.config)), { how: "diagonal" }),
+    alpha: pl.concat(runs.map((r) => tag(r.alpha as never, r.config)), { how: "diagonal" }),
+  };
+}
+
+/**
+ * Mean and standard deviation (over seeds, ddof 1 as the paper's ± ) of `columns` at `epoch` (default:
+ * each run's last), one row per method.
+ */
+export function meanStdTable(
+  metrics: pl.DataFrame,
+  columns: readonly string[],
+  epoch?: number,
+): pl.DataFrame {
+  const at = epoch === undefined
+    ? metrics.filter(pl.col("epoch").eq(pl.col("epoch").max().over("method", "seed")))
+    : metrics.filter(pl.col("epoch").eq(pl.lit(epoch)));
+  // One frame per method in order of appearance (polars' groupBy would order them at random).
+  const methods = [...new Set(at.getColumn("method").toArray() as string[])];
+  return pl.concat(methods.map((m) =>
+    at.filter(pl.col("method").eq(pl.lit(m))).select(
+      pl.lit(m).alias("method"),
+      pl.col("seed").count().alias("runs"),
+      ...columns.flatMap((c) => [pl.col(c).mean().alias(`${c}Mean`), pl.col(c).std().alias(`${c}Std`)]),
+    )
+  ));
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
+import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
+import { historyFrames, meanStdTable } from "../../src/runs/frames.ts";
+import { searchConfig } from "../../src/search/config.ts";
+import { NB201_EDGES, NB201_OPS } from "../../src/spaces/nb201.ts";
+
+/** Two synthetic runs: skip_connect's α grows on every edge for "darts", stays put for "sa". */
+function runs() {
+  return (["darts", "sa"] as const).flatMap((method) =>
+    [0, 1].map((seed) => {
+      const config = searchConfig({ method, seed, preset: "smoke" });
+      const alpha = [0, 1, 2].flatMap((epoch) =>
+        NB201_EDGES.flatMap((e) =>
+          NB201_OPS.map((op) => {
+            const a = op === "skip_connect" && method === "darts" ? 0.1 * epoch : 0;
+            return {
+              epoch,
+              edge: `${e.to}<-${e.from}`,
+              op,
+              alpha: a,
+              beta: Math.exp(a) / (4 + Math.exp(0.1 * epoch)),
+            };
+          })
+        )
+      );
+      const metrics = [0, 1, 2].map((epoch) => ({
+        epoch,
+        cifar10: method === "darts" ? 90 - 10 * epoch + seed : 93 + seed,
+        skipEdges: method === "darts" ? 2 * epoch : 1,
+        alphaMean: 0.01 * epoch,
+        alphaMedian: 0,
+        alphaStd: 0.02 * epoch,
+        minTop2Gap: method === "darts" ? 0.001 : 0.05 + 0.01 * seed,
+      }));
+      return { config, metrics, alpha };
+    })
+  );
+}
+
+Deno.test("historyFrames + meanStdTable: runs tagged by method and seed; mean ± std (ddof 1) per method", () => {
+  const { metrics, alpha } = historyFrames(runs());
+  assert.equal(metrics.height, 4 * 3);
+  assert.equal(alpha.height, 4 * 3 * 30);
+  assert.deepEqual(metrics.columns.slice(0, 3), ["method", "seed", "epoch"]);
+  const t = meanStdTable(metrics, ["cifar10", "minTop2Gap"]);
+  assert.deepEqual(t.getColumn("method").toArray(), ["darts", "sa"], "methods in order of appearance");
+  assert.deepEqual(t.getColumn("cifar10Mean").toArray(), [70.5, 93.5]);
+  assert.ok(Math.abs(Number(t.getColumn("cifar10Std").toArray()[0]) - Math.SQRT1_2) < 1e-12);
+  assert.deepEqual(meanStdTable(metrics, ["skipEdges"], 1).getColumn("skipEdgesMean").toArray(), [2, 1]);
+});
+
+Deno.test("figures: standalone SVG with the series' labels, shown inline by Jupyter", () => {
+  const { metrics, alpha } = historyFrames(runs());
+  const beta = betaTrajectories(alpha, { edge: "3<-0" });
+  assert.match(beta.svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const op of NB201_OPS) assert.ok(beta.svg.includes(`>${op}<`), `legend names ${op}`);
+  assert.ok(beta.svg.includes(">darts<") && beta.svg.includes(">sa<"), "one panel per method");
+  assert.deepEqual(Object.keys(beta[JUPYTER_DISPLAY]()), ["image/svg+xml"]);
+  assert.throws(() => betaTrajectories(alpha, { edge: "9<-0" }), /no rows for edge "9<-0"/);
+  assert.match(alphaStatistics(metrics).svg, />median</);
+  const acc = byEpoch(metrics, "cifar10", { label: "CIFAR-10 (%)", reference: 94.37 });
+  assert.match(acc.svg, /CIFAR-10 \(%\)/);
+  assert.throws(() => byEpoch(metrics, "cifar11"), /no column "cifar11"/);
+  assert.equal(beta.svg.match(/<path /g)!.length >= 2 * NB201_OPS.length, true, "a line per op and panel");
+});
+
+Deno.test("cellDiagram: four nodes, one labelled arrow per edge, none dashed; a bad cell is refused", () => {
+  const cell = "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|";
+  const svg = cellDiagram(cell).svg;
+  for (
+    const label of [
+      "0",
+      "1",
+      "2",
+      "3",
+      "nor_conv_3x3",
+      "none",
+      "nor_conv_1x1",
+      "skip_connect",
+      "avg_pool_3x3",
+    ]
+  ) {
+    assert.ok(svg.includes(`>${label}<`), `draws ${label}`);
+  }
+  assert.equal(svg.match(/stroke-dasharray="4,3"/g)?.length, 1, "only the none edge is dashed");
+  assert.throws(() => cellDiagram("|conv~0|"), /./);
+  void pl;
+});
