@@ -77,19 +77,27 @@ function standalone(el: DomElement): string {
   let y = 0;
   const body: string[] = [];
   let width = 0;
+  // Titles and subtitles are HTML headings in a <figure>: set them as SVG text.
+  for (const h of el.querySelectorAll("h2, h3")) {
+    const title = h.tagName.toLowerCase() === "h2";
+    y += title ? 22 : 18;
+    body.push(
+      `<text x="0" y="${y - 6}" font-size="${title ? 15 : 12}" font-weight="${title ? "bold" : "normal"}" ` +
+        `font-family="system-ui, sans-serif">${escape(h.textContent?.trim() ?? "")}</text>`,
+    );
+  }
   if (swatches.length) {
     let x = 0;
     for (const s of swatches) {
       body.push(
-        `<rect x="${x}" y="4" width="10" height="10" fill="${s.color}"/>` +
-          `<text x="${x + 14}" y="13" font-size="10" font-family="system-ui, sans-serif">${
-            escape(s.label)
-          }</text>`,
+        `<rect x="${x}" y="${y + 4}" width="10" height="10" fill="${s.color}"/>` +
+          `<text x="${x + 14}" y="${y + 13}" font-size="10" font-family="system-ui, sans-serif">` +
+          `${escape(s.label)}</text>`,
       );
       x += 24 + 6 * s.label.length;
     }
-    y = 22;
-    width = x;
+    y += 22;
+    width = Math.max(width, x);
   }
   for (const c of charts) {
     const w = Number(c.getAttribute("width") ?? 640);

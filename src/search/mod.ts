@@ -1,7 +1,10 @@
 /**
- * The bi-level search: optimizers with PyTorch's update rules, losses, the first-order step.
+ * The bi-level search: configs and presets, the search loop with its run folders, optimizers with
+ * PyTorch's update rules, losses, the first-order step.
  * @module
  */
 export * from "./optimizers.ts";
 export * from "./loss.ts";
 export * from "./step.ts";
+export * from "./config.ts";
+export * from "./search.ts";

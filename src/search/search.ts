@@ -23,6 +23,7 @@ import { ParamStore } from "../ops/params.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../runs/checkpoint.ts";
 import {
   type AlphaRow,
+  canonicalJson,
   type MetricsRow,
   openRunFolder,
   runPaths,
@@ -522,4 +523,34 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     alpha.dispose();
     store.dispose();
   }
+}
+
+/** A short, stable hash of a config (FNV-1a of its canonical JSON), to name cached run folders. */
+export function configHash(config: SearchConfig): string {
+  let h = 0x811c9dc5;
+  for (const ch of canonicalJson(config)) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+/** The folder {@link cachedSearch} uses for `config` under `root`: `<method>-<preset>-s<seed>-<hash>`. */
+export function cachedRunFolder(config: SearchConfig, root = "runs"): string {
+  return `${root}/${config.method}-${config.preset}-s${config.seed}-${configHash(config)}`;
+}
+
+/**
+ * Run `config` in its own folder under `root` (default `runs/`), or read it back if that run already
+ * finished, or continue it if it was interrupted: notebooks re-render in seconds. `fresh: true` deletes
+ * the cached run first.
+ */
+export async function cachedSearch(
+  config: SearchConfig,
+  options: Omit<SearchOptions, "out" | "resume"> & { root?: string; fresh?: boolean } = {},
+): Promise<SearchResult> {
+  const { root, fresh, ...rest } = options;
+  const out = cachedRunFolder(config, root);
+  if (fresh) await Deno.remove(out, { recursive: true }).catch(() => {});
+  return await search(config, { ...rest, out, resume: true });
 }

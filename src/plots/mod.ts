@@ -1,0 +1,6 @@
+/**
+ * Figures: Observable Plot over polars frames, rendered to SVG (linkedom's DOM), shown inline in Jupyter.
+ * @module
+ */
+export * from "./render.ts";
+export * from "./search.ts";
