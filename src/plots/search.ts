@@ -28,7 +28,10 @@ function has(df: pl.DataFrame, column: string): boolean {
 
 /** Options of {@link betaTrajectories}. */
 export interface BetaTrajectoryOptions {
-  /** The edge to plot, as in `alpha.csv` (e.g. "3<-0"); default the edge the paper's Fig. 2 watches, "1<-0". */
+  /**
+   * The edge to plot, as in `alpha.csv` (e.g. "3<-0"; default "1<-0", the cell's first edge), or "all"
+   * for one panel per edge (then pass a frame of one run).
+   */
   edge?: string;
   /** Plot α instead of β = softmax(α). */
   value?: "beta" | "alpha";
@@ -43,8 +46,8 @@ export interface BetaTrajectoryOptions {
 export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions = {}): Figure {
   const edge = o.edge ?? "1<-0";
   const value = o.value ?? "beta";
-  const facet = o.facet ?? (has(alpha, "method") ? "method" : undefined);
-  const rows = records(alpha).filter((r) => r.edge === edge);
+  const facet = o.facet ?? (edge === "all" ? "edge" : has(alpha, "method") ? "method" : undefined);
+  const rows = records(alpha).filter((r) => edge === "all" || r.edge === edge);
   if (rows.length === 0) {
     throw new Error(
       `betaTrajectories: no rows for edge "${edge}" (edges: ${
@@ -53,7 +56,8 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
     );
   }
   return plotFigure({
-    title: o.title ?? `${value === "beta" ? "β" : "α"} of every op on edge ${edge}`,
+    title: o.title ??
+      `${value === "beta" ? "β" : "α"} of every op ${edge === "all" ? "on every edge" : `on edge ${edge}`}`,
     width: o.width ?? 720,
     height: o.height ?? 260,
     marginRight: 20,
