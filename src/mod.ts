@@ -26,6 +26,7 @@ export * from "./regularizers/mod.ts";
 export * from "./metrics/architecture.ts";
 export * from "./data/mod.ts";
 export * from "./benchmarks/nb201.ts";
+export * from "./benchmarks/opSwaps.ts";
 export * from "./runs/mod.ts";
 export * from "./plots/mod.ts";
 

@@ -236,3 +236,37 @@ export function cellDiagram(cell: string | readonly string[], o: CellDiagramOpti
     ],
   });
 }
+
+/** Options of {@link betaRankAccuracy}. */
+export interface BetaRankOptions {
+  /** Accuracy column (default "cifar100", as the paper's §6.6). */
+  metric?: string;
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * NB201 accuracy of the cell with each edge's op replaced by its rank-r op by β (an `opSwapTable`
+ * frame): a line per edge, and the mean over edges per rank in black.
+ */
+export function betaRankAccuracy(swaps: pl.DataFrame, o: BetaRankOptions = {}): Figure {
+  const metric = o.metric ?? "cifar100";
+  const rows = records(swaps);
+  return plotFigure({
+    title: o.title,
+    width: o.width ?? 560,
+    height: o.height ?? 300,
+    color: { legend: true },
+    x: { label: "rank of the op by β on its edge (1 = the derived op)", ticks: 5, tickFormat: "d" },
+    y: { label: `NB201 ${metric} test accuracy (%)`, grid: true },
+    marks: [
+      Plot.lineY(rows, { x: "rank", y: metric, stroke: "edge", strokeOpacity: 0.6 }),
+      Plot.dot(rows, { x: "rank", y: metric, fill: "edge", r: 3, title: (d: Row) => `${d.edge}: ${d.op}` }),
+      Plot.lineY(
+        rows,
+        Plot.groupX({ y: "mean" }, { x: "rank", y: metric, stroke: "black", strokeWidth: 2.5 }),
+      ),
+    ],
+  });
+}
