@@ -5,6 +5,7 @@
  */
 import pl from "nodejs-polars";
 import type { SearchConfig } from "../search/config.ts";
+import { edgeName, NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
 import { type AlphaRow, historyFrame, type MetricsRow } from "./runFolder.ts";
 
 /** A run's history: a `SearchResult`, or rows/frames read back from its folder. */
@@ -53,4 +54,21 @@ export function meanStdTable(
       ...columns.flatMap((c) => [pl.col(c).mean().alias(`${c}Mean`), pl.col(c).std().alias(`${c}Std`)]),
     )
   ));
+}
+
+/** α at `epoch` as rows (edges in NB201 order) of columns (ops in `ops` order), from a run's α history. */
+export function alphaAtEpoch(
+  rows: readonly AlphaRow[],
+  epoch: number,
+  ops: readonly string[] = NB201_OPS,
+): number[][] {
+  const at = rows.filter((r) => r.epoch === epoch);
+  if (at.length === 0) throw new Error(`alphaAtEpoch: no α recorded at epoch ${epoch}`);
+  return NB201_EDGES.map((e) =>
+    ops.map((op) => {
+      const r = at.find((x) => x.edge === edgeName(e) && x.op === op);
+      if (!r) throw new Error(`alphaAtEpoch: no α for edge ${edgeName(e)}, op ${op} at epoch ${epoch}`);
+      return r.alpha;
+    })
+  );
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
 import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
-import { historyFrames, meanStdTable } from "../../src/runs/frames.ts";
+import { alphaAtEpoch, historyFrames, meanStdTable } from "../../src/runs/frames.ts";
 import { searchConfig } from "../../src/search/config.ts";
 import { NB201_EDGES, NB201_OPS } from "../../src/spaces/nb201.ts";
 
@@ -87,4 +87,12 @@ Deno.test("cellDiagram: four nodes, one labelled arrow per edge, none dashed; a 
   assert.equal(svg.match(/stroke-dasharray="4,3"/g)?.length, 1, "only the none edge is dashed");
   assert.throws(() => cellDiagram("|conv~0|"), /./);
   void pl;
+});
+
+Deno.test("alphaAtEpoch: the α matrix of one epoch, edges and ops in NB201 order; a missing epoch is an error", () => {
+  const { alpha } = runs()[0];
+  const m = alphaAtEpoch(alpha, 2);
+  assert.equal(m.length, 6);
+  assert.deepEqual(m[0], [0, 0.2, 0, 0, 0].map((v) => v));
+  assert.throws(() => alphaAtEpoch(alpha, 7), /no α recorded at epoch 7/);
 });
