@@ -26,6 +26,11 @@ function has(df: pl.DataFrame, column: string): boolean {
   return df.columns.includes(column);
 }
 
+/** Panels in order of first appearance (the order runs were given in), not alphabetical. */
+function panels(rows: Row[], facet: string | undefined) {
+  return facet ? { label: null, domain: [...new Set(rows.map((r) => r[facet]))] } : undefined;
+}
+
 /** Options of {@link betaTrajectories}. */
 export interface BetaTrajectoryOptions {
   /**
@@ -64,7 +69,7 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
     color: { ...OP_COLORS, legend: true },
     x: { label: "epoch" },
     y: { label: value === "beta" ? "β" : "α", grid: true },
-    fx: facet ? { label: null } : undefined,
+    fx: panels(rows, facet),
     marks: [
       Plot.ruleY([value === "beta" ? 1 / NB201_OPS.length : 0], { stroke: "#ccc" }),
       Plot.lineY(rows, {
@@ -108,7 +113,7 @@ export function alphaStatistics(metrics: pl.DataFrame, o: EpochFigureOptions = {
     color: { legend: true, domain: ["mean", "median", "std"], range: ["#4e79a7", "#f28e2b", "#59a14f"] },
     x: { label: "epoch" },
     y: { label: "α", grid: true },
-    fx: facet ? { label: null } : undefined,
+    fx: panels(long, facet),
     marks: [
       Plot.ruleY([0], { stroke: "#ccc" }),
       Plot.lineY(long, {
