@@ -135,6 +135,8 @@ export interface ByEpochOptions extends EpochFigureOptions {
   reference?: number;
   /** Mark every epoch with a dot as well as the line. */
   dots?: boolean;
+  /** y scale type (default linear; "log" for gaps that span decades). */
+  yType?: "linear" | "log";
 }
 
 /**
@@ -154,7 +156,7 @@ export function byEpoch(metrics: pl.DataFrame, column: string, o: ByEpochOptions
     height: o.height ?? 260,
     color: color ? { legend: true } : undefined,
     x: { label: "epoch" },
-    y: { label: o.label ?? column, grid: true },
+    y: { label: o.label ?? column, grid: true, type: o.yType ?? "linear" },
     marks: [
       ...(o.reference !== undefined
         ? [Plot.ruleY([o.reference], { stroke: "#999", strokeDasharray: "4,3" })]
