@@ -128,6 +128,24 @@ export interface SearchConfigOptions {
   evaluate?: boolean;
 }
 
+/** `defaults` with the defined entries of `overrides`; a key outside `defaults` and `optional` is an error. */
+function merged(
+  group: string,
+  defaults: object,
+  overrides: object | undefined,
+  optional: string[] = [],
+): object {
+  const known = [...new Set([...Object.keys(defaults), ...optional])];
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(overrides ?? {})) {
+    if (!known.includes(k)) {
+      throw new Error(`unknown ${group} option "${k}": choose from ${known.join(", ")}`);
+    }
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 /**
  * A complete, checked config: `preset` (default `cpu`) with `o` on top. Defaults: space nb201,
  * method sa, seed 0. Throws on anything unknown or out of range, naming it.
@@ -139,22 +157,8 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   }
   const preset = o.preset ?? "cpu";
   const p = presetByName(preset);
-  const data = { ...p.data } as DataConfig;
-  for (const [k, v] of Object.entries(o.data ?? {})) {
-    if (!(k in data) && k !== "path" && k !== "limit") {
-      throw new Error(
-        `unknown data option "${k}": choose from ${[...Object.keys(p.data), "path", "limit"].join(", ")}`,
-      );
-    }
-    if (v !== undefined) (data as unknown as Record<string, unknown>)[k] = v;
-  }
-  const model = { ...p.model } as ModelConfig;
-  for (const [k, v] of Object.entries(o.model ?? {})) {
-    if (!(k in model)) {
-      throw new Error(`unknown model option "${k}": choose from ${Object.keys(p.model).join(", ")}`);
-    }
-    if (v !== undefined) (model as unknown as Record<string, unknown>)[k] = v;
-  }
+  const data = merged("data", p.data, o.data, ["path", "limit"]) as DataConfig;
+  const model = merged("model", p.model, o.model) as ModelConfig;
   const config: SearchConfig = {
     space: "nb201",
     method: o.method ?? "sa",
@@ -176,8 +180,8 @@ function integer(name: string, v: unknown, min: number): void {
   }
 }
 
-/** Check a config (e.g. one read back from a run folder); also builds its method once. */
-export function checkSearchConfig(c: SearchConfig): void {
+/** Check a config (e.g. one read back from a run folder); returns the method it builds to do so. */
+export function checkSearchConfig(c: SearchConfig): SearchMethod {
   if (c.space !== "nb201") {
     throw new Error(`unknown search space "${c.space}": choose one of ${SPACES.join(", ")}`);
   }
@@ -208,6 +212,7 @@ export function checkSearchConfig(c: SearchConfig): void {
   if (method.partialChannels !== undefined && method.partialChannels !== 1) {
     throw new Error("partialChannels (PC-DARTS) is not available in the NAS-Bench-201 supernet yet");
   }
+  return method;
 }
 
 /** λ of a config as a schedule or constant. */

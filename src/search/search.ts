@@ -21,6 +21,7 @@ import {
 import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
 import { ParamStore } from "../ops/params.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../runs/checkpoint.ts";
+import { alphaAtEpoch } from "../runs/frames.ts";
 import {
   type AlphaRow,
   canonicalJson,
@@ -32,8 +33,8 @@ import {
 } from "../runs/runFolder.ts";
 import { deriveNb201, edgeName, genotypeToString, NB201_EDGES } from "../spaces/nb201.ts";
 import { createNb201Supernet, nb201Forward, type Nb201Supernet } from "../supernet/nb201.ts";
-import { checkSearchConfig, type SearchConfig, searchMethod } from "./config.ts";
-import { crossEntropy } from "./loss.ts";
+import { checkSearchConfig, type SearchConfig } from "./config.ts";
+import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
 import { firstOrderStep, type FirstOrderStepper, type HalfStepResult } from "./step.ts";
 
@@ -152,6 +153,13 @@ function classCount(labels: Int32Array): number {
   return max + 1;
 }
 
+/** A scalar's value; the tensor is freed. */
+function readScalar(t: tf.Scalar): number {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+}
+
 /** α of the state as plain rows. */
 function alphaRows(alpha: tf.Variable): number[][] {
   return alpha.arraySync() as number[][];
@@ -205,9 +213,7 @@ function evaluate(
     const result = tf.tidy(() => {
       const w = method.sampler.weights(alpha as tf.Tensor2D, { epoch, step: step++, seed, training: false });
       const z = nb201Forward(net, b.x, w, "eval");
-      const ce = tf.mul(crossEntropy(z, b.y), b.y.shape[0]);
-      const ok = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), b.y), "float32"));
-      return tf.stack([ce, ok]);
+      return tf.stack([tf.mul(crossEntropy(z, b.y), b.y.shape[0]), correctCount(z, b.y)]);
     });
     const [l, c] = result.dataSync();
     result.dispose();
@@ -257,9 +263,8 @@ function restore(
  * produces is in that folder, written atomically after every epoch.
  */
 export async function search(config: SearchConfig, options: SearchOptions = {}): Promise<SearchResult> {
-  checkSearchConfig(config);
+  const method = checkSearchConfig(config);
   const { out, log = () => {} } = options;
-  const method = searchMethod(config);
   const table = options.table ?? loadNb201();
   const backend = tf.getBackend();
 
@@ -312,6 +317,31 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   let alphaHistory: AlphaRow[] = [];
   let epochsDone = 0;
   let seconds = 0;
+  /** The summary of what the history records (the last recorded epoch, not a half-done one). */
+  const summaryOf = (status: SearchSummary["status"], message?: string): SearchSummary => {
+    const last = metrics[metrics.length - 1];
+    return {
+      status,
+      ...(message ? { message } : {}),
+      method: config.method,
+      preset: config.preset,
+      seed: config.seed,
+      epochsDone,
+      epochs: config.epochs,
+      cell: last.cell as string,
+      cifar10: last.cifar10 as number,
+      cifar100: last.cifar100 as number,
+      imagenet16: last.imagenet16 as number,
+      cifar10Percentile: last.cifar10Percentile as number,
+      cifar10Rank: table.rank(last.cell as string),
+      skipEdges: last.skipEdges as number,
+      alpha: alphaAtEpoch(alphaHistory, epochsDone, ops),
+      ops: [...ops],
+      edges: NB201_EDGES.map(edgeName),
+      seconds,
+      backend,
+    };
+  };
   try {
     if (saved) {
       restore(saved, net, alpha, wOpt, aOpt, runPaths(out!).checkpoint);
@@ -346,59 +376,35 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       });
       alphaHistory = alphaTable(0, a, beta, ops);
     }
-    const summaryOf = (status: SearchSummary["status"], message?: string): SearchSummary => {
-      const last = metrics[metrics.length - 1];
-      return {
-        status,
-        ...(message ? { message } : {}),
-        method: config.method,
-        preset: config.preset,
-        seed: config.seed,
-        epochsDone,
-        epochs: config.epochs,
-        cell: last.cell as string,
-        cifar10: last.cifar10 as number,
-        cifar100: last.cifar100 as number,
-        imagenet16: last.imagenet16 as number,
-        cifar10Percentile: last.cifar10Percentile as number,
-        cifar10Rank: table.rank(last.cell as string),
-        skipEdges: last.skipEdges as number,
-        alpha: alphaRows(alpha),
-        ops: [...ops],
-        edges: NB201_EDGES.map(edgeName),
-        seconds,
-        backend,
-      };
-    };
 
-    const stepper: FirstOrderStepper = {
-      logits: () => {
-        throw new Error("unreachable");
-      },
-      arch: { vars: [alpha], optimizer: aOpt },
-      weights: { vars: store.trainable, optimizer: wOpt, gradClip: method.gradClip },
-    };
     for (let epoch = epochsDone; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
       wOpt.lr = weightLr(method, epoch, config.epochs);
       const searchArch = updatesAlpha(method, epoch);
       let step = 0;
-      stepper.logits = (x, pass) =>
-        nb201Forward(
-          net,
-          x,
-          method.sampler.weights(alpha as tf.Tensor2D, {
-            epoch,
-            step,
-            seed: config.seed,
-            training: true,
-            draw: pass === "alpha" ? 0 : 1,
-          }),
-          "train",
-        );
-      stepper.arch.regularizer = method.regularizers.length
-        ? () => regularizationLoss(method, alpha as tf.Tensor2D, epoch)
-        : undefined;
+      const stepper: FirstOrderStepper = {
+        logits: (x, pass) =>
+          nb201Forward(
+            net,
+            x,
+            method.sampler.weights(alpha as tf.Tensor2D, {
+              epoch,
+              step,
+              seed: config.seed,
+              training: true,
+              draw: pass === "alpha" ? 0 : 1,
+            }),
+            "train",
+          ),
+        arch: {
+          vars: [alpha],
+          optimizer: aOpt,
+          regularizer: method.regularizers.length
+            ? () => regularizationLoss(method, alpha as tf.Tensor2D, epoch)
+            : undefined,
+        },
+        weights: { vars: store.trainable, optimizer: wOpt, gradClip: method.gradClip },
+      };
       const sums = { train: 0, trainOk: 0, trainN: 0, arch: 0, archOk: 0, archN: 0 };
       const common = {
         ...set,
@@ -429,14 +435,16 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
             b.y.dispose();
           }
         }
-        options.onProgress?.({
-          epoch,
-          epochs: config.epochs,
-          step: step + 1,
-          steps,
-          trainLoss: sums.train / sums.trainN,
-          cell: genotypeToString(deriveNb201(alphaRows(alpha), ops)),
-        }, state);
+        if (options.onProgress) {
+          options.onProgress({
+            epoch,
+            epochs: config.epochs,
+            step: step + 1,
+            steps,
+            trainLoss: sums.train / sums.trainN,
+            cell: genotypeToString(deriveNb201(alphaRows(alpha), ops)),
+          }, state);
+        }
       }
       trainBatches.return(undefined);
       validBatches.return(undefined);
@@ -445,7 +453,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         ? evaluate(net, method, alpha, set, split.valid, batchSize, config.seed, epoch)
         : undefined;
       const regLoss = method.regularizers.length
-        ? tf.tidy(() => regularizationLoss(method, alpha as tf.Tensor2D, epoch)).dataSync()[0]
+        ? readScalar(tf.tidy(() => regularizationLoss(method, alpha as tf.Tensor2D, epoch)))
         : 0;
       const a = alphaRows(alpha);
       const { beta, record } = architectureRecord(a, ops, table);
@@ -502,19 +510,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     return { config, metrics, alpha: alphaHistory, summary };
   } catch (e) {
     if (out !== undefined && e instanceof NonFiniteLossError && metrics.length) {
-      const last = metrics[metrics.length - 1];
-      await writeSummary(out, {
-        status: "failed",
-        message: e.message,
-        method: config.method,
-        preset: config.preset,
-        seed: config.seed,
-        epochsDone,
-        epochs: config.epochs,
-        cell: last.cell,
-        seconds,
-        backend,
-      });
+      await writeSummary(out, summaryOf("failed", e.message));
     }
     throw e;
   } finally {
@@ -551,6 +547,10 @@ export async function cachedSearch(
 ): Promise<SearchResult> {
   const { root, fresh, ...rest } = options;
   const out = cachedRunFolder(config, root);
-  if (fresh) await Deno.remove(out, { recursive: true }).catch(() => {});
+  if (fresh) {
+    await Deno.remove(out, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
   return await search(config, { ...rest, out, resume: true });
 }

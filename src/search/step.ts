@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { crossEntropy } from "./loss.ts";
+import { correctCount, crossEntropy } from "./loss.ts";
 import { withoutWeightGradients } from "../ops/gradientScope.ts";
 import type { Optimizer } from "./optimizers.ts";
 
@@ -59,8 +59,7 @@ function update(
   const loss = () => {
     const z = logits(batch.x);
     const ce = crossEntropy(z, batch.y);
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.cast(batch.y, "int32")), "float32"));
-    stats = tf.keep(tf.stack([ce, correct]));
+    stats = tf.keep(tf.stack([ce, correctCount(z, batch.y)]));
     return extra ? tf.add(ce, extra()) as tf.Scalar : ce;
   };
   tf.tidy(() => {

@@ -50,11 +50,11 @@ Deno.test("search (smoke): one record per epoch plus the initial one, α rows pe
 
 Deno.test("search: a seed fixes everything (same seed, same history); another seed differs; no leaks", async () => {
   await onBackend("wasm", async () => {
-    const a = await search(smoke({ method: "darts", seed: 3 }), { table, data: smokeData });
+    const a = await search(smoke({ method: "sa", seed: 3 }), { table, data: smokeData });
     const before = tf.memory().numTensors; // after a first search has filled tfjs' constant caches
-    const b = await search(smoke({ method: "darts", seed: 3 }), { table, data: smokeData });
+    const b = await search(smoke({ method: "sa", seed: 3 }), { table, data: smokeData });
     assert.equal(tf.memory().numTensors, before, "a search leaves no tensor behind");
-    const c = await search(smoke({ method: "darts", seed: 4 }), { table, data: smokeData });
+    const c = await search(smoke({ method: "sa", seed: 4 }), { table, data: smokeData });
     assert.deepEqual(untimed(a.metrics), untimed(b.metrics));
     assert.deepEqual(a.alpha, b.alpha);
     assert.notDeepEqual(a.summary.alpha, c.summary.alpha);
@@ -129,7 +129,7 @@ Deno.test("search: a folder holding a run is refused without resume, and nothing
   });
 });
 
-async function cli(args: string[]): Promise<Deno.ChildProcess> {
+function cli(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "src/cli/search.ts", "--backend", "wasm", "--threads", "2", "--quiet", ...args],
     cwd: new URL("../../", import.meta.url),
@@ -141,10 +141,10 @@ async function cli(args: string[]): Promise<Deno.ChildProcess> {
 Deno.test("search CLI: a run killed mid-way and resumed equals an uninterrupted run, bit for bit", async () => {
   const dir = await Deno.makeTempDir();
   const args = ["--preset", "smoke", "--method", "sa", "--epochs", "5", "--seed", "7"];
-  const whole = await (await cli([...args, "--out", `${dir}/whole`])).output();
+  const whole = await cli([...args, "--out", `${dir}/whole`]).output();
   assert.equal(whole.code, 0, new TextDecoder().decode(whole.stderr));
 
-  const killed = await cli([...args, "--out", `${dir}/killed`]);
+  const killed = cli([...args, "--out", `${dir}/killed`]);
   // Kill as soon as the first checkpoint exists: in the middle of epoch 2.
   for (let i = 0; i < 3000; i++) {
     try {
@@ -159,7 +159,7 @@ Deno.test("search CLI: a run killed mid-way and resumed equals an uninterrupted 
   assert.ok(partial && partial.state.epochsDone < 5, "the run was killed before its end");
   Object.values(partial!.tensors).forEach((t) => t.dispose());
 
-  const resumed = await (await cli([...args, "--out", `${dir}/killed`, "--resume"])).output();
+  const resumed = await cli([...args, "--out", `${dir}/killed`, "--resume"]).output();
   assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
   const a = await loadCheckpoint<{ metrics: Record<string, unknown>[] }>(`${dir}/whole/checkpoint.bin`);
   const b = await loadCheckpoint<{ metrics: Record<string, unknown>[] }>(`${dir}/killed/checkpoint.bin`);
