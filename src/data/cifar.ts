@@ -9,6 +9,7 @@
  * @module
  */
 import type { ImageSet } from "./pipeline.ts";
+import { readDataFile } from "./dataFile.ts";
 
 /** Which CIFAR. */
 export type CifarVariant = "cifar10" | "cifar100";
@@ -116,23 +117,13 @@ function checkLabel(value: number, classes: number, record: number, offset: numb
  */
 export async function loadCifarFile(path: string | URL, options: CifarOptions): Promise<ImageSet> {
   labelBytes(options.variant); // an unknown variant is reported as such, not as a missing file
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `${NAMES[options.variant]} file not found: ${path instanceof URL ? path.pathname : path}. ` +
-          `The official binaries come in ${CIFAR_ARCHIVE_URLS[options.variant]} ` +
-          `(downloadCifar({ variant: "${options.variant}", cacheDir }) in src/data/download.ts fetches and ` +
-          `extracts it).`,
-      );
-    }
-    throw e;
-  }
-  try {
-    return readCifar(bytes, options);
-  } catch (e) {
-    throw new Error(`${path instanceof URL ? path.pathname : path}: ${(e as Error).message}`);
-  }
+  return await readDataFile(
+    path,
+    (bytes) => readCifar(bytes, options),
+    (name) =>
+      `${NAMES[options.variant]} file not found: ${name}. ` +
+      `The official binaries come in ${CIFAR_ARCHIVE_URLS[options.variant]} ` +
+      `(downloadCifar({ variant: "${options.variant}", cacheDir }) in src/data/download.ts fetches and ` +
+      `extracts it).`,
+  );
 }

@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { readDataFile } from "./dataFile.ts";
 import type { ImageSet } from "./pipeline.ts";
 
 /** The first 8 bytes of every file. */
@@ -84,22 +85,11 @@ export function decodeSadarts(bytes: Uint8Array): ImageSet {
 
 /** Reads a sadarts file (e.g. `data/cifar10_train10k_16x16.bin`). */
 export async function loadSadartsFile(path: string | URL): Promise<ImageSet> {
-  const name = path instanceof URL ? path.pathname : path;
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `sadarts image file not found: ${name} (the shipped ones are in data/; data/README.md says how each ` +
-          `was made)`,
-      );
-    }
-    throw e;
-  }
-  try {
-    return decodeSadarts(bytes);
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`);
-  }
+  return await readDataFile(
+    path,
+    decodeSadarts,
+    (name) =>
+      `sadarts image file not found: ${name} (the shipped ones are in data/; data/README.md says how each ` +
+      `was made)`,
+  );
 }

@@ -19,8 +19,17 @@ export interface AlphaRow {
   beta: number;
 }
 
-/** The files of a run folder. */
-export function runPaths(dir: string) {
+/** The paths of the files of a run folder. */
+export interface RunPaths {
+  config: string;
+  metrics: string;
+  alpha: string;
+  summary: string;
+  checkpoint: string;
+}
+
+/** The files of the run folder `dir`. */
+export function runPaths(dir: string): RunPaths {
   return {
     config: `${dir}/config.json`,
     metrics: `${dir}/metrics.csv`,
