@@ -26,6 +26,24 @@ function has(df: pl.DataFrame, column: string): boolean {
   return df.columns.includes(column);
 }
 
+/** A grey band over epochs 0 to `epochs`, where α stays at its initial value (warm-up: w only). */
+function warmupBand(epochs: number | undefined): Plot.Markish[] {
+  if (!epochs) return [];
+  const band = [{ x1: 0, x2: epochs, label: "warm-up" }];
+  return [
+    Plot.rectX(band, { x1: "x1", x2: "x2", fill: "#eeeeee" }),
+    Plot.text(band, {
+      x: "x1",
+      text: "label",
+      frameAnchor: "top-left",
+      dx: 4,
+      dy: 4,
+      fill: "#777",
+      fontSize: 10,
+    }),
+  ];
+}
+
 /** Panels in order of first appearance (the order runs were given in), not alphabetical. */
 function panels(rows: Row[], facet: string | undefined) {
   return facet ? { label: null, domain: [...new Set(rows.map((r) => r[facet]))] } : undefined;
@@ -42,6 +60,8 @@ export interface BetaTrajectoryOptions {
   value?: "beta" | "alpha";
   /** One panel per value of this column (default "method" when the frame has it). */
   facet?: string;
+  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
+  warmupEpochs?: number;
   title?: string;
   width?: number;
   height?: number;
@@ -71,6 +91,7 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
     y: { label: value === "beta" ? "β" : "α", grid: true },
     fx: panels(rows, facet),
     marks: [
+      ...warmupBand(o.warmupEpochs),
       Plot.ruleY([value === "beta" ? 1 / NB201_OPS.length : 0], { stroke: "#ccc" }),
       Plot.lineY(rows, {
         x: "epoch",
@@ -137,6 +158,8 @@ export interface ByEpochOptions extends EpochFigureOptions {
   dots?: boolean;
   /** y scale type (default linear; "log" for gaps that span decades). */
   yType?: "linear" | "log";
+  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
+  warmupEpochs?: number;
 }
 
 /**
@@ -158,6 +181,7 @@ export function byEpoch(metrics: pl.DataFrame, column: string, o: ByEpochOptions
     x: { label: "epoch" },
     y: { label: o.label ?? column, grid: true, type: o.yType ?? "linear" },
     marks: [
+      ...warmupBand(o.warmupEpochs),
       ...(o.reference !== undefined
         ? [Plot.ruleY([o.reference], { stroke: "#999", strokeDasharray: "4,3" })]
         : []),

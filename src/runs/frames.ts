@@ -72,3 +72,45 @@ export function alphaAtEpoch(
     })
   );
 }
+
+/** Options of {@link betaMargin}. */
+export interface BetaMarginOptions {
+  /** The edge, as in `alpha.csv` (e.g. "1<-0"). */
+  edge: string;
+  /** The op whose lead is measured. */
+  op: string;
+  /** The ops it is measured against. */
+  rivals: readonly string[];
+}
+
+/**
+ * Per run and epoch, β of `op` minus the largest β among `rivals` on one edge: positive where `op` is
+ * ahead of every rival (e.g. a convolution over `skip_connect` in the recovery study, Fig. 4). Rows keep
+ * the frame's order and its `method` and `seed` columns.
+ */
+export function betaMargin(alpha: pl.DataFrame, o: BetaMarginOptions): pl.DataFrame {
+  const rows = alpha.filter(pl.col("edge").eq(pl.lit(o.edge))).toRecords() as Record<string, unknown>[];
+  if (rows.length === 0) throw new Error(`betaMargin: no rows for edge "${o.edge}"`);
+  const ops = new Set(rows.map((r) => r.op as string));
+  for (const op of [o.op, ...o.rivals]) {
+    if (!ops.has(op)) throw new Error(`betaMargin: no op "${op}" (ops: ${[...ops].join(", ")})`);
+  }
+  const keys = ["method", "seed", "epoch"].filter((c) => alpha.columns.includes(c));
+  const groups = new Map<string, { key: Record<string, unknown>; beta: Map<string, number> }>();
+  for (const r of rows) {
+    const id = JSON.stringify(keys.map((k) => r[k]));
+    if (!groups.has(id)) {
+      groups.set(id, { key: Object.fromEntries(keys.map((k) => [k, r[k]])), beta: new Map() });
+    }
+    groups.get(id)!.beta.set(r.op as string, r.beta as number);
+  }
+  return pl.DataFrame([...groups.values()].map(({ key, beta }) => {
+    const rival = o.rivals.reduce((best, op) => beta.get(op)! > beta.get(best)! ? op : best);
+    return {
+      ...key,
+      leader: [...beta].reduce((a, b) => b[1] > a[1] ? b : a)[0],
+      rival,
+      margin: beta.get(o.op)! - beta.get(rival)!,
+    };
+  }));
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
 import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
-import { alphaAtEpoch, historyFrames, meanStdTable } from "../../src/runs/frames.ts";
+import { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "../../src/runs/frames.ts";
 import { searchConfig } from "../../src/search/config.ts";
 import { NB201_EDGES, NB201_OPS } from "../../src/spaces/nb201.ts";
 
@@ -64,6 +64,16 @@ Deno.test("figures: standalone SVG with the series' labels, shown inline by Jupy
   assert.match(acc.svg, /CIFAR-10 \(%\)/);
   assert.throws(() => byEpoch(metrics, "cifar11"), /no column "cifar11"/);
   assert.equal(beta.svg.match(/<path /g)!.length >= 2 * NB201_OPS.length, true, "a line per op and panel");
+  assert.ok(!beta.svg.includes(">warm-up<"), "no band unless asked");
+  for (
+    const fig of [
+      betaTrajectories(alpha, { warmupEpochs: 1 }),
+      byEpoch(metrics, "cifar10", { warmupEpochs: 1 }),
+    ]
+  ) {
+    assert.ok(fig.svg.includes(">warm-up<"), "the warm-up band is labelled");
+    assert.match(fig.svg, /fill="#eeeeee"[^<]*><rect /, "a grey band");
+  }
 });
 
 Deno.test("cellDiagram: four nodes, one labelled arrow per edge, none dashed; a bad cell is refused", () => {
@@ -95,4 +105,25 @@ Deno.test("alphaAtEpoch: the α matrix of one epoch, edges and ops in NB201 orde
   assert.equal(m.length, 6);
   assert.deepEqual(m[0], [0, 0.2, 0, 0, 0].map((v) => v));
   assert.throws(() => alphaAtEpoch(alpha, 7), /no α recorded at epoch 7/);
+});
+
+Deno.test("betaMargin: β of an op minus its best rival's per run and epoch, the leader named; unknown names refused", () => {
+  const { alpha } = historyFrames(runs());
+  const m = betaMargin(alpha, { edge: "1<-0", op: "nor_conv_3x3", rivals: ["skip_connect", "avg_pool_3x3"] });
+  assert.equal(m.height, 4 * 3, "one row per run and epoch");
+  const rows = m.toRecords() as Record<string, unknown>[];
+  const darts2 = rows.find((r) => r.method === "darts" && r.seed === 0 && r.epoch === 2)!;
+  const z = 4 + Math.exp(0.2);
+  assert.ok(Math.abs((darts2.margin as number) - (1 / z - Math.exp(0.2) / z)) < 1e-12);
+  assert.equal(darts2.rival, "skip_connect");
+  assert.equal(darts2.leader, "skip_connect");
+  assert.deepEqual(rows.slice(0, 3).map((r) => r.epoch), [0, 1, 2], "frame order kept");
+  assert.throws(
+    () => betaMargin(alpha, { edge: "9<-0", op: "none", rivals: ["skip_connect"] }),
+    /no rows for edge/,
+  );
+  assert.throws(
+    () => betaMargin(alpha, { edge: "1<-0", op: "conv", rivals: ["skip_connect"] }),
+    /no op "conv"/,
+  );
 });
