@@ -4,3 +4,4 @@
  */
 export * from "./render.ts";
 export * from "./search.ts";
+export * from "./png.ts";

@@ -5,6 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import { type PngOptions, svgToPng } from "./png.ts";
 
 /** The key under which the Deno Jupyter kernel looks for an object's rich display. */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
@@ -26,8 +27,8 @@ interface DomElement {
 export interface Figure {
   /** The figure as a standalone SVG document (with the SVG namespace and a white background). */
   readonly svg: string;
-  /** Write the SVG to `path`. */
-  save(path: string): Promise<void>;
+  /** Write the figure to `path`: SVG for `.svg`, PNG for `.png` (see `svgToPng` for the options). */
+  save(path: string, png?: PngOptions): Promise<void>;
   /** What the Deno Jupyter kernel displays. */
   [JUPYTER_DISPLAY]: () => Record<string, string>;
 }
@@ -45,7 +46,11 @@ export function plotDocument(): unknown {
 export function svgFigure(svg: string): Figure {
   return {
     svg,
-    save: (path) => Deno.writeTextFile(path, svg + "\n"),
+    save: async (path, png) => {
+      if (path.endsWith(".svg")) return await Deno.writeTextFile(path, svg + "\n");
+      if (!path.endsWith(".png")) throw new Error(`Figure.save: ${path}: choose a .svg or .png file name`);
+      await Deno.writeFile(path, await svgToPng(svg, png));
+    },
     [JUPYTER_DISPLAY]: () => ({ "image/svg+xml": svg }),
   };
 }

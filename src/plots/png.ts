@@ -1,0 +1,101 @@
+/**
+ * SVG figures to PNG with resvg (WebAssembly, no native code, no network), for READMEs and slides where
+ * SVG is not welcome. resvg draws text only with the fonts it is given: a sans-serif TrueType font found
+ * on the system (DejaVu, Liberation or Noto), or the files named in the options. The WebAssembly module
+ * is compiled on the first PNG asked for, so figures shown inline never pay for it.
+ * @module
+ */
+import { initWasm, Resvg } from "@resvg/resvg-wasm";
+
+/** Options of {@link svgToPng}. */
+export interface PngOptions {
+  /** Pixels per SVG unit (default 2: sharp on high-density screens). */
+  scale?: number;
+  /** TrueType/OpenType files to draw text with (default: the first system font of {@link SYSTEM_FONTS}). */
+  fontFiles?: string[];
+  /** The family those files hold, used for `sans-serif` and unnamed text (default: the found font's). */
+  fontFamily?: string;
+}
+
+/** Sans-serif fonts looked for, with their family names (Debian: fonts-dejavu-core, fonts-liberation). */
+export const SYSTEM_FONTS: readonly { family: string; files: readonly string[] }[] = [
+  {
+    family: "DejaVu Sans",
+    files: [
+      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+      "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ],
+  },
+  {
+    family: "Liberation Sans",
+    files: [
+      "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+      "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ],
+  },
+  {
+    family: "Noto Sans",
+    files: [
+      "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+      "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+    ],
+  },
+];
+
+let ready: Promise<void> | undefined;
+
+function initialised(): Promise<void> {
+  ready ??= Deno.readFile(new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"))).then(initWasm);
+  return ready;
+}
+
+async function readable(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+async function fonts(o: PngOptions): Promise<{ buffers: Uint8Array[]; family?: string }> {
+  if (o.fontFiles?.length) {
+    const buffers = await Promise.all(o.fontFiles.map(async (f) => {
+      const b = await readable(f);
+      if (!b) throw new Error(`svgToPng: font file ${f} not found`);
+      return b;
+    }));
+    return { buffers, family: o.fontFamily };
+  }
+  for (const font of SYSTEM_FONTS) {
+    const buffers = (await Promise.all(font.files.map(readable))).filter((b) => b !== undefined);
+    if (buffers.length) return { buffers, family: o.fontFamily ?? font.family };
+  }
+  throw new Error(
+    `svgToPng: no font to draw text with (looked for ${SYSTEM_FONTS.map((f) => f.family).join(", ")}): ` +
+      "on Debian, apt-get install fonts-dejavu-core, or pass fontFiles",
+  );
+}
+
+/** Render an SVG document to PNG bytes, on a white background. */
+export async function svgToPng(svg: string, o: PngOptions = {}): Promise<Uint8Array> {
+  const scale = o.scale ?? 2;
+  if (!(scale > 0 && scale <= 16)) throw new Error(`svgToPng: scale must be in (0, 16], got ${scale}`);
+  const [font] = await Promise.all([fonts(o), initialised()]);
+  const family = font.family ? { defaultFontFamily: font.family, sansSerifFamily: font.family } : {};
+  const resvg = new Resvg(svg, {
+    background: "white",
+    fitTo: { mode: "zoom", value: scale },
+    font: { fontBuffers: font.buffers, ...family },
+  });
+  try {
+    const image = resvg.render();
+    try {
+      return image.asPng();
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free();
+  }
+}
