@@ -177,6 +177,8 @@ export function byEpoch(metrics: pl.DataFrame, column: string, o: ByEpochOptions
     title: o.title,
     width: o.width ?? 720,
     height: o.height ?? 260,
+    // Room for tick labels such as "−0.020" or "54.2967" (Plot's default 40 px clips them).
+    marginLeft: 56,
     color: color ? { legend: true } : undefined,
     x: { label: "epoch" },
     y: { label: o.label ?? column, grid: true, type: o.yType ?? "linear" },
