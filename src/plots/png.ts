@@ -6,6 +6,7 @@
  * @module
  */
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import { readDataFile } from "../data/dataFile.ts";
 
 /** Options of {@link svgToPng}. */
 export interface PngOptions {
@@ -49,6 +50,7 @@ function initialised(): Promise<void> {
   return ready;
 }
 
+/** The file's bytes, or undefined where it does not exist (a system font that is not installed). */
 async function readable(path: string): Promise<Uint8Array | undefined> {
   try {
     return await Deno.readFile(path);
@@ -60,11 +62,9 @@ async function readable(path: string): Promise<Uint8Array | undefined> {
 
 async function fonts(o: PngOptions): Promise<{ buffers: Uint8Array[]; family?: string }> {
   if (o.fontFiles?.length) {
-    const buffers = await Promise.all(o.fontFiles.map(async (f) => {
-      const b = await readable(f);
-      if (!b) throw new Error(`svgToPng: font file ${f} not found`);
-      return b;
-    }));
+    const buffers = await Promise.all(
+      o.fontFiles.map((f) => readDataFile(f, (b) => b, (name) => `svgToPng: font file ${name} not found`)),
+    );
     return { buffers, family: o.fontFamily };
   }
   for (const font of SYSTEM_FONTS) {

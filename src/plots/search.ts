@@ -49,8 +49,14 @@ function panels(rows: Row[], facet: string | undefined) {
   return facet ? { label: null, domain: [...new Set(rows.map((r) => r[facet]))] } : undefined;
 }
 
+/** The option of every per-epoch figure that marks a warm-up. */
+export interface WarmupOption {
+  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
+  warmupEpochs?: number;
+}
+
 /** Options of {@link betaTrajectories}. */
-export interface BetaTrajectoryOptions {
+export interface BetaTrajectoryOptions extends WarmupOption {
   /**
    * The edge to plot, as in `alpha.csv` (e.g. "3<-0"; default "1<-0", the cell's first edge), or "all"
    * for one panel per edge (then pass a frame of one run).
@@ -60,8 +66,6 @@ export interface BetaTrajectoryOptions {
   value?: "beta" | "alpha";
   /** One panel per value of this column (default "method" when the frame has it). */
   facet?: string;
-  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
-  warmupEpochs?: number;
   title?: string;
   width?: number;
   height?: number;
@@ -149,7 +153,7 @@ export function alphaStatistics(metrics: pl.DataFrame, o: EpochFigureOptions = {
 }
 
 /** Options of {@link byEpoch}. */
-export interface ByEpochOptions extends EpochFigureOptions {
+export interface ByEpochOptions extends EpochFigureOptions, WarmupOption {
   /** y label. */
   label?: string;
   /** A horizontal reference line (e.g. the benchmark's optimum). */
@@ -158,8 +162,6 @@ export interface ByEpochOptions extends EpochFigureOptions {
   dots?: boolean;
   /** y scale type (default linear; "log" for gaps that span decades). */
   yType?: "linear" | "log";
-  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
-  warmupEpochs?: number;
 }
 
 /**
