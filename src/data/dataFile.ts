@@ -27,3 +27,13 @@ export async function readDataFile<T>(
     throw new Error(`${name}: ${(e as Error).message}`);
   }
 }
+
+/** The bytes of `path`, or undefined when there is no such file (other errors are thrown). */
+export async function readFileIfExists(path: string | URL): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}

@@ -6,7 +6,7 @@
  * @module
  */
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import { readDataFile } from "../data/dataFile.ts";
+import { readDataFile, readFileIfExists } from "../data/dataFile.ts";
 
 /** Options of {@link svgToPng}. */
 export interface PngOptions {
@@ -50,16 +50,6 @@ function initialised(): Promise<void> {
   return ready;
 }
 
-/** The file's bytes, or undefined where it does not exist (a system font that is not installed). */
-async function readable(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
-
 async function fonts(o: PngOptions): Promise<{ buffers: Uint8Array[]; family?: string }> {
   if (o.fontFiles?.length) {
     const buffers = await Promise.all(
@@ -68,7 +58,7 @@ async function fonts(o: PngOptions): Promise<{ buffers: Uint8Array[]; family?: s
     return { buffers, family: o.fontFamily };
   }
   for (const font of SYSTEM_FONTS) {
-    const buffers = (await Promise.all(font.files.map(readable))).filter((b) => b !== undefined);
+    const buffers = (await Promise.all(font.files.map(readFileIfExists))).filter((b) => b !== undefined);
     if (buffers.length) return { buffers, family: o.fontFamily ?? font.family };
   }
   throw new Error(

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { readFileIfExists } from "../data/dataFile.ts";
 
 const MAGIC = "SADARTSC";
 
@@ -94,12 +95,6 @@ export async function saveCheckpoint<S>(path: string, c: Checkpoint<S>): Promise
 
 /** Load a checkpoint, or undefined when there is none at `path`. */
 export async function loadCheckpoint<S>(path: string): Promise<Checkpoint<S> | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  return decodeCheckpoint<S>(bytes, path);
+  const bytes = await readFileIfExists(path);
+  return bytes && decodeCheckpoint<S>(bytes, path);
 }
