@@ -57,14 +57,28 @@ async function fonts(o: PngOptions): Promise<{ buffers: Uint8Array[]; family?: s
     );
     return { buffers, family: o.fontFamily };
   }
-  for (const font of SYSTEM_FONTS) {
-    const buffers = (await Promise.all(font.files.map(readFileIfExists))).filter((b) => b !== undefined);
-    if (buffers.length) return { buffers, family: o.fontFamily ?? font.family };
-  }
-  throw new Error(
-    `svgToPng: no font to draw text with (looked for ${SYSTEM_FONTS.map((f) => f.family).join(", ")}): ` +
-      "on Debian, apt-get install fonts-dejavu-core, or pass fontFiles",
-  );
+  const font = await systemFont();
+  return { buffers: font.buffers, family: o.fontFamily ?? font.family };
+}
+
+let installed: Promise<{ buffers: Uint8Array[]; family: string }> | undefined;
+
+/** The first installed font of {@link SYSTEM_FONTS}, read once per process (a failed look-up is retried). */
+function systemFont(): Promise<{ buffers: Uint8Array[]; family: string }> {
+  installed ??= (async () => {
+    for (const font of SYSTEM_FONTS) {
+      const buffers = (await Promise.all(font.files.map(readFileIfExists))).filter((b) => b !== undefined);
+      if (buffers.length) return { buffers, family: font.family };
+    }
+    throw new Error(
+      `svgToPng: no font to draw text with (looked for ${SYSTEM_FONTS.map((f) => f.family).join(", ")}): ` +
+        "on Debian, apt-get install fonts-dejavu-core, or pass fontFiles",
+    );
+  })().catch((e) => {
+    installed = undefined;
+    throw e;
+  });
+  return installed;
 }
 
 /** Render an SVG document to PNG bytes, on a white background. */
