@@ -1,5 +1,5 @@
 /** Shared test helpers: backend set-up and tolerant comparisons. */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../src/deps/tfjs_core.ts";
 import { selectBackend } from "../src/backend/select.ts";
 
 /** Run `fn` on the named backend (restoring nothing: every test names the backend it needs). */

@@ -13,7 +13,7 @@
  * so no tensor is the gradient of two tensors and freeing one never frees another.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 
 interface TapeNode {
   outputs: tf.Tensor[];

@@ -7,10 +7,10 @@
  * `"cpu"` is the plain-JS reference backend used by the tests.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 // tfjs-core's Node bundle registers no gradients, and its ESM files (extension-less relative imports)
 // do not load in Deno: the @tensorflow/tfjs bundle registers them, sharing tfjs-core's global registry.
-import "@tensorflow/tfjs";
+import "../deps/tfjs.ts";
 import { installEagerBackprop } from "./eagerBackprop.ts";
 import { registerWasmIdentity } from "./kernels/identity.ts";
 import { registerTrainingKernels } from "./kernels/mod.ts";
@@ -61,9 +61,9 @@ function installHint(pkg: string): string {
     `or use --backend wasm`;
 }
 
-/** The project's node_modules folder, found from where Deno resolved tfjs-core. */
+/** The project's node_modules folder, found from where Deno resolved tfjs-core (none: Deno's npm cache). */
 function nodeModulesDir(): string | undefined {
-  const core = import.meta.resolve("@tensorflow/tfjs-core");
+  const core = import.meta.resolve(`npm:@tensorflow/tfjs-core@${TFJS_NODE_VERSION}`);
   const path = new URL(core).pathname;
   const i = path.indexOf("/node_modules/");
   return i < 0 ? undefined : path.slice(0, i + "/node_modules/".length);
@@ -128,7 +128,7 @@ async function initWebgpu(): Promise<string> {
       `backend "webgpu": Deno found no WebGPU adapter (no GPU driver?); use --backend wasm`,
     );
   }
-  await import("@tensorflow/tfjs-backend-webgpu");
+  await import("../deps/tfjs_backend_webgpu.ts");
   if (!(await tf.setBackend("webgpu"))) {
     throw new BackendError(`backend "webgpu": tfjs-backend-webgpu failed to initialise`);
   }
@@ -150,7 +150,7 @@ function wasmThreads(requested?: number): number {
 
 async function initWasm(options: SelectBackendOptions): Promise<string> {
   const threads = wasmThreads(options.threads);
-  await import("@tensorflow/tfjs-backend-wasm"); // registers its kernels, then ours replace some
+  await import("../deps/tfjs_backend_wasm.ts"); // registers its kernels, then ours replace some
   registerWasmIdentity();
   const running = tf.findBackend("wasm")
     ? (await tf.setBackend("wasm"), undefined)
@@ -161,13 +161,13 @@ async function initWasm(options: SelectBackendOptions): Promise<string> {
         (threads > 1 ? ` with ${threads} threads; try SADARTS_WASM_THREADS=1` : ""),
     );
   }
-  const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
+  const { getThreadsCount } = await import("../deps/tfjs_backend_wasm.ts");
   const n = getThreadsCount();
   return `wasm (XNNPACK, SIMD, ${n} thread${n === 1 ? "" : "s"})`;
 }
 
 async function initCpu(): Promise<string> {
-  await import("@tensorflow/tfjs-backend-cpu");
+  await import("../deps/tfjs_backend_cpu.ts");
   if (!(await tf.setBackend("cpu"))) throw new BackendError(`backend "cpu" failed to initialise`);
   // Its first write prints a banner recommending tfjs-node; selectBackend says what runs instead.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;

@@ -14,13 +14,15 @@
  * Everything patched is restored once the backend has started.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import os from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
+import { npmPackageDir } from "../deps/npmFiles.ts";
+import { TFJS_BACKEND_WASM_PACKAGE } from "../deps/tfjs_backend_wasm.ts";
 
 /** The folder of tfjs-backend-wasm's dist/ (its .wasm binaries). */
 export function wasmDistDir(): URL {
-  return new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
+  return new URL("dist/", npmPackageDir(TFJS_BACKEND_WASM_PACKAGE));
 }
 
 /** The pthread worker module, written once per process to a temporary file. */
@@ -69,7 +71,7 @@ class PthreadWorker extends NodeWorker {
  * (1 when the threaded build could not start: then the single-threaded SIMD build runs).
  */
 export async function startThreadedWasm(threads: number): Promise<number> {
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const wasm = await import("../deps/tfjs_backend_wasm.ts");
   wasm.setWasmPaths(wasmDistDir().pathname);
   if (threads > 1) {
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);

@@ -10,7 +10,7 @@
  * against the values `../shared/data/README.md` lists, so a wrong or damaged CSV is never shipped.
  * @module
  */
-import pl from "nodejs-polars";
+import pl from "../deps/polars.ts";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { loadNb201, NB201_COLUMNS, NB201_METRIC_COLUMNS, NB201_TABLE_FILE } from "./nb201.ts";

@@ -14,7 +14,7 @@
  * from `../shared/data/nasbench201/nb201_accuracy.csv` (see `data/README.md` for its sources).
  * @module
  */
-import pl from "nodejs-polars";
+import pl from "../deps/polars.ts";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import {

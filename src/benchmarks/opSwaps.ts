@@ -4,7 +4,7 @@
  * resulting cell up in NAS-Bench-201.
  * @module
  */
-import pl from "nodejs-polars";
+import pl from "../deps/polars.ts";
 import { softmaxRows } from "../metrics/architecture.ts";
 import { deriveNb201, edgeName, genotypeToString, NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
 import type { Nb201Table } from "./nb201.ts";

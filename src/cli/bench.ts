@@ -7,8 +7,8 @@
  * per-kernel GFLOP/s of conv forward, input gradient and filter gradient.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import pl from "nodejs-polars";
+import * as tf from "../deps/tfjs_core.ts";
+import pl from "../deps/polars.ts";
 import { BACKEND_NAMES, type BackendName, parseBackendName, selectBackend } from "../backend/select.ts";
 import { kernelBench } from "./kernelBench.ts";
 import { normal, ParamStore } from "../ops/params.ts";

@@ -4,7 +4,7 @@
  * `DepthwiseConv2dNative` gradients), plus tfjs' own `Conv2DBackpropInput` kernel for comparison.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { type BackendName, selectBackend } from "../backend/select.ts";
 import { registerTrainingKernels } from "../backend/kernels/mod.ts";
 

@@ -9,7 +9,7 @@
  * writes per pixel are much cheaper than the tfjs kernels (pad, slice, reverse, mask) it would take.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 
 /** Images in memory: uint8 pixels in NHWC order and one integer label per image. */
 export interface ImageSet {

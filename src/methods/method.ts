@@ -5,7 +5,7 @@
  * `darts` plus the SA loss minus the α weight decay), never by copying a loop.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { nameSeed, type ParamStore } from "../ops/params.ts";
 import { NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
 import type { Regularizer } from "../regularizers/regularizer.ts";

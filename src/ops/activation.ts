@@ -2,7 +2,7 @@
  * ReLU whose gradient is one fused kernel on wasm and cpu (tfjs' own is Step, Cast and Multiply).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { reluGradKernel } from "../backend/kernels/activationKernels.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 

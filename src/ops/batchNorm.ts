@@ -7,7 +7,7 @@
  * forward and backward are single fused kernels (../backend/kernels/batchNormKernels.ts).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import {
   batchNormBackwardKernel,
   type BatchNormForwardAttrs,

@@ -3,7 +3,7 @@
  * 1 or depthwise), and ReLU → Conv → BN, the building block of every search space.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { conv2dGradConfig } from "../backend/kernels/convGradients.ts";
 import { convolve } from "../backend/kernels/convolve.ts";
 import { jsKernelsActive } from "../backend/kernels/jsKernel.ts";

@@ -4,7 +4,7 @@
  * 5x5 and dilated convs 3x3 and 5x5, with the same layers, paddings, BN settings and parameter counts.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { subsample } from "../backend/kernels/convolve.ts";
 import { relu } from "./activation.ts";
 import { batchNorm, type BatchNormOptions, type BatchNormParams, batchNormParams } from "./batchNorm.ts";

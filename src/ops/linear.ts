@@ -2,7 +2,7 @@
  * A fully connected layer with torch.nn.Linear's initialisation.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { type ParamStore, torchDefault } from "./params.ts";
 
 /** The variables of a linear layer. */

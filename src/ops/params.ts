@@ -7,7 +7,7 @@
  * seed gives the same values whatever the creation order or the backend.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 
 /** Training mode (batch statistics, running statistics updated) or evaluation mode. */
 export type Mode = "train" | "eval";

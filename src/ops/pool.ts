@@ -3,7 +3,7 @@
  * count (count_include_pad = False, as NB201 and DARTS use it); max pooling pads with −∞.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { convolve } from "../backend/kernels/convolve.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 import { avgPool3Kernel, maxPoolGradKernel } from "../backend/kernels/poolKernels.ts";

@@ -3,7 +3,7 @@
  * ReLU → Conv3x3 → BN, plus a shortcut AvgPool2x2/s2 → Conv1x1 (no BN). Always affine, tracked BN.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import {
   conv,
   type ConvParams,

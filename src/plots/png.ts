@@ -5,7 +5,8 @@
  * is compiled on the first PNG asked for, so figures shown inline never pay for it.
  * @module
  */
-import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import { initWasm, Resvg, RESVG_WASM_PACKAGE } from "../deps/resvg_wasm.ts";
+import { npmPackageDir } from "../deps/npmFiles.ts";
 import { readDataFile, readFileIfExists } from "../data/dataFile.ts";
 
 /** Options of {@link svgToPng}. */
@@ -46,7 +47,7 @@ export const SYSTEM_FONTS: readonly { family: string; files: readonly string[] }
 let ready: Promise<void> | undefined;
 
 function initialised(): Promise<void> {
-  ready ??= Deno.readFile(new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"))).then(initWasm);
+  ready ??= Deno.readFile(new URL("index_bg.wasm", npmPackageDir(RESVG_WASM_PACKAGE))).then(initWasm);
   return ready;
 }
 

@@ -3,8 +3,8 @@
  * inline by the Deno Jupyter kernel (they carry Jupyter's display hook) and saved as standalone SVG files.
  * @module
  */
-import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
+import * as Plot from "../deps/plot.ts";
+import { parseHTML } from "../deps/linkedom.ts";
 import { type PngOptions, svgToPng } from "./png.ts";
 
 /** The key under which the Deno Jupyter kernel looks for an object's rich display. */

@@ -4,8 +4,8 @@
  * (`historyFrames`). Each function takes a frame and plain options and returns a {@link Figure}.
  * @module
  */
-import * as Plot from "@observablehq/plot";
-import type pl from "nodejs-polars";
+import * as Plot from "../deps/plot.ts";
+import type pl from "../deps/polars.ts";
 import { NB201_EDGES, NB201_OPS, parseGenotype } from "../spaces/nb201.ts";
 import { type Figure, plotFigure } from "./render.ts";
 

@@ -4,7 +4,7 @@
  * down hardest, keeping β = softmax(α) of an edge close together.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import type { Regularizer } from "./regularizer.ts";
 import { asSchedule, betaSchedule, type Strength, strengthAt } from "./schedules.ts";
 

@@ -7,7 +7,7 @@
  * code does; this loss is for experiments that want the penalty in the loss (and in its logged value).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import type { Regularizer } from "./regularizer.ts";
 import { asSchedule, type Strength, strengthAt } from "./schedules.ts";
 

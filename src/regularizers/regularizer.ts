@@ -3,7 +3,7 @@
  * validation loss of the α step, with a strength that may depend on the epoch.
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../deps/tfjs_core.ts";
 
 /** A pure, differentiable loss on α. */
 export interface Regularizer {

@@ -9,7 +9,7 @@
  * gradient pushes every α down, larger α harder when ν < 1.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import type { Regularizer } from "./regularizer.ts";
 import { asSchedule, saSchedule, type Strength, strengthAt } from "./schedules.ts";
 

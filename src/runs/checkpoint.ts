@@ -8,7 +8,7 @@
  * each tensor's bytes starting at a multiple of 4.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { readFileIfExists } from "../data/dataFile.ts";
 
 const MAGIC = "SADARTSC";

@@ -3,7 +3,7 @@
  * figures (`src/plots`) and for tables of mean ± std over seeds.
  * @module
  */
-import pl from "nodejs-polars";
+import pl from "../deps/polars.ts";
 import type { SearchConfig } from "../search/config.ts";
 import { edgeName, NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
 import { type AlphaRow, historyFrame, type MetricsRow } from "./runFolder.ts";

@@ -5,7 +5,7 @@
  * so nothing is ever overwritten by a different experiment.
  * @module
  */
-import pl from "nodejs-polars";
+import pl from "../deps/polars.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 
 /** One row of `metrics.csv`. */

@@ -19,7 +19,7 @@
  * α has 30 entries on NB201.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { type Sampler, standardNormal, uniformStream } from "./sampler.ts";
 
 /** Options of the Dirichlet sampler. */

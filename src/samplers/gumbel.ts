@@ -6,7 +6,7 @@
  * epochs): that is a different search loop, not a different sampler.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { type Sampler, uniformStream } from "./sampler.ts";
 
 /** Options of the Gumbel-softmax sampler (defaults: DrNAS' NB201 SNAS, over our 50 epochs). */

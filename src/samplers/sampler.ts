@@ -5,7 +5,7 @@
  * softmax(α) and of the Dirichlet mean (ELU(α) + 1 is increasing).
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../deps/tfjs_core.ts";
 import { nameSeed } from "../ops/params.ts";
 
 /** Where in the search a forward pass is: fixes the noise of stochastic samplers. */

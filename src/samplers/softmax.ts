@@ -2,7 +2,7 @@
  * DARTS' relaxation: the weights of an edge are softmax(α) over its ops, with no noise.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import type { Sampler } from "./sampler.ts";
 
 /** softmax(α) per row (edge), the same in training and evaluation. */

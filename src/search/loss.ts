@@ -2,7 +2,7 @@
  * Classification loss and accuracy.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 
 /** Mean softmax cross-entropy of `logits` [batch, classes] against integer `labels` [batch]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -4,7 +4,7 @@
  * tfjs' own optimizers have no weight decay and put Adam's ε elsewhere.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 import { sgdStepKernel } from "../backend/kernels/optimizerKernels.ts";
 

@@ -7,7 +7,7 @@
  * noise are drawn from generators seeded by those numbers, so a checkpoint needs no RNG state.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { batches, type ImageSet, mixSeed, nb201Split, stepsPerEpoch } from "../data/pipeline.ts";
 import { loadSearchData } from "../data/searchData.ts";
 import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";

@@ -6,7 +6,7 @@
  * made (one device read per half).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { withoutWeightGradients } from "../ops/gradientScope.ts";
 import type { Optimizer } from "./optimizers.ts";

@@ -4,7 +4,7 @@
  * weight), so any sampler plugs in. A node's whole sum Σ_edges Σ_ops is one fused mixed sum.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { jsKernelsActive, runJsKernel } from "../backend/kernels/jsKernel.ts";
 import { mixedSumGradKernel, mixedSumKernel } from "../backend/kernels/mixedSumKernels.ts";
 

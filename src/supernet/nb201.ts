@@ -8,7 +8,7 @@
  * mixed edge on its own, with far fewer kernels (a search step on small tensors is bound by kernel count).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tfjs_core.ts";
 import { batchNorm, type BatchNormParams, batchNormParams } from "../ops/batchNorm.ts";
 import { relu } from "../ops/activation.ts";
 import {

@@ -7,10 +7,11 @@
  * gradients are stock.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../../src/deps/tfjs_core.ts";
+import "../../src/deps/tfjs_backend_cpu.ts";
+import { setWasmPaths } from "../../src/deps/tfjs_backend_wasm.ts";
 import { relativeError } from "../helpers.ts";
+import { wasmDistDir } from "../../src/backend/wasmThreads.ts";
 import {
   conv2dFilterGrad,
   conv2dGradConfig,
@@ -26,8 +27,7 @@ let wasmReady = false;
 /** Local backend switcher (wasm needs its .wasm files located once). */
 async function use(name: "cpu" | "wasm"): Promise<void> {
   if (name === "wasm" && !wasmReady) {
-    const entry = new URL(import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
-    setWasmPaths(new URL("./", entry).pathname);
+    setWasmPaths(wasmDistDir().pathname);
     wasmReady = true;
   }
   if (tf.getBackend() !== name) assert.ok(await tf.setBackend(name), `backend ${name}`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import pl from "nodejs-polars";
+import pl from "../../src/deps/polars.ts";
 import {
   loadNb201,
   NB201_CELLS,

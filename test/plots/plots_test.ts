@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import pl from "nodejs-polars";
+import pl from "../../src/deps/polars.ts";
 import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
 import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
 import { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "../../src/runs/frames.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../src/deps/tfjs_core.ts";
 import { betaDecay } from "../../src/regularizers/beta.ts";
 import { l2Penalty } from "../../src/regularizers/l2.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";

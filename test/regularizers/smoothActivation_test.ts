@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../src/deps/tfjs_core.ts";
 import { smoothActivation } from "../../src/regularizers/smoothActivation.ts";
 import { betaSchedule, linearSchedule, saSchedule } from "../../src/regularizers/schedules.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../src/deps/tfjs_core.ts";
 import { setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { adam, clipByGlobalNorm, sgd } from "../../src/search/optimizers.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../src/deps/tfjs_core.ts";
 import { loadNb201 } from "../../src/benchmarks/nb201.ts";
 import { loadSearchData } from "../../src/data/searchData.ts";
 import { weightLr } from "../../src/methods/method.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../src/deps/tfjs_core.ts";
 import { setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { batchNorm } from "../../src/ops/batchNorm.ts";
 import { conv, reluConvBn } from "../../src/ops/conv.ts";

@@ -10,14 +10,14 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tfjs_core.ts";
 import { convFilterGradKernel, reindexFilterKernel } from "./filterKernels.ts";
 import { simdKernels } from "./simd/mod.ts";
 import { jsKernelsActive, runJsKernel } from "./jsKernel.ts";
 // The stock gradients must be registered before ours capture and override them: tfjs-core's Node bundle
 // registers none (and its ESM files do not load in Deno); the @tensorflow/tfjs bundle does, into tfjs-core's
 // global registry.
-import "@tensorflow/tfjs";
+import "../../deps/tfjs.ts";
 
 /** Padding accepted by the conv kernels: `"same"`, `"valid"`, a number, or explicit NHWC pairs. */
 export type ConvPad =

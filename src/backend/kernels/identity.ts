@@ -6,7 +6,7 @@
  * the buffer, exactly as tfjs-backend-cpu's Identity does.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tfjs_core.ts";
 
 interface RefCounting {
   incRef(dataId: unknown): void;

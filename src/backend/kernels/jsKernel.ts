@@ -8,7 +8,7 @@
  * N, H, W. Other backends (webgpu, tensorflow) run the composed tf-op fallback of each caller.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tfjs_core.ts";
 import { type SimdKernels, simdKernels } from "./simd/mod.ts";
 
 /** A kernel over float32 row-major buffers. */
