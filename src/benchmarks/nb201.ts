@@ -151,7 +151,11 @@ export function loadNb201(options: LoadNb201Options = {}): Nb201Table {
  * per-cell lookups (a polars filter per lookup costs ~0.7 ms; these cost 1-15 µs).
  */
 export class Nb201Table {
-  /** The table: `index`, `arch` and the columns of {@link NB201_METRIC_COLUMNS}, in index order. */
+  /**
+   * The table, in index order: `index`, `arch` and one column per accuracy, named as
+   * {@link Nb201Accuracy} names them (`cifar10`, `cifar100`, `imagenet16`, `cifar10Test12`, …), so a
+   * frame and a lookup say the same thing by the same name.
+   */
   readonly df: pl.DataFrame;
   readonly #archs: string[];
   /** Row of each cell by its op code (see {@link opCode}), and the code of each row. */
@@ -212,7 +216,7 @@ export class Nb201Table {
       if (row >= 0) throw fail(`column ${name}, row ${row}: ${values[row]} is not an accuracy in [0, 100]`);
       this.#values[m] = values;
     }
-    this.df = df;
+    this.df = df.select("index", "arch", ...METRICS.map((m) => pl.col(NB201_METRIC_COLUMNS[m]).alias(m)));
   }
 
   /** All of a cell's accuracies; `cell` is a cell string, an op array (edge order) or an index. */
@@ -258,7 +262,7 @@ export class Nb201Table {
    */
   topK(k: number, dataset: Nb201Metric = "cifar10"): pl.DataFrame {
     if (!Number.isInteger(k) || k < 1) throw new Error(`topK needs a whole number k ≥ 1, got ${k}`);
-    const column = NB201_METRIC_COLUMNS[this.#checkMetric(dataset)];
+    const column = this.#checkMetric(dataset);
     const top = this.df.sort({ by: [column, "index"], descending: [true, false] }).head(k);
     const ranks = (top.getColumn("index").toArray() as number[]).map((i) => this.rank(Number(i), dataset));
     return top.withColumn(pl.Series("rank", ranks, pl.Int32)).select("rank", ...this.df.columns);

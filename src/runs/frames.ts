@@ -11,7 +11,7 @@ import { type AlphaRow, historyFrame, type MetricsRow } from "./runFolder.ts";
 /** A run's history: a `SearchResult`, or rows/frames read back from its folder. */
 export interface RunHistory {
   config: SearchConfig;
-  metrics: readonly MetricsRow[] | pl.DataFrame;
+  metrics: readonly Partial<MetricsRow>[] | pl.DataFrame;
   alpha: readonly AlphaRow[] | pl.DataFrame;
 }
 

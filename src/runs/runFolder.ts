@@ -8,8 +8,51 @@
 import pl from "../deps/polars.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 
-/** One row of `metrics.csv`. */
-export type MetricsRow = Record<string, number | string | null>;
+/**
+ * One row of `metrics.csv`: the record of one epoch. Epoch 0 is the initial α, before any step, so its
+ * training columns are null. Accuracies are in percent; NB201 accuracies are named as
+ * `Nb201Accuracy` names them.
+ */
+export interface MetricsRow {
+  /** Epochs done (0: the initial α). */
+  epoch: number;
+  /** The weights' learning rate during the epoch. */
+  lr: number | null;
+  /** Mean training loss and accuracy of the weight steps. */
+  trainLoss: number | null;
+  trainAcc: number | null;
+  /** Mean loss and accuracy of the α steps (validation batches, before the α update); null in warm-up. */
+  archLoss: number | null;
+  archAcc: number | null;
+  /** The supernet in eval mode on the whole α half after the epoch (null with `evaluate: false`). */
+  validLoss: number | null;
+  validAcc: number | null;
+  /** The regularizers' value on α at the end of the epoch (0 without regularizers). */
+  regLoss: number | null;
+  /** The derived cell (NB201 string) and its NB201 test accuracies (200 epochs). */
+  cell: string;
+  cifar10: number;
+  cifar100: number;
+  imagenet16: number;
+  /** Share of all NB201 cells worse than the derived one on CIFAR-10 (%). */
+  cifar10Percentile: number;
+  /** Edges of the derived cell that are skip_connect / none. */
+  skipEdges: number;
+  noneEdges: number;
+  /** Mean, median and standard deviation of α over every edge and op. */
+  alphaMean: number;
+  alphaMedian: number;
+  alphaStd: number;
+  /** The smallest gap between an edge's two largest β, and that edge ("to<-from"). */
+  minTop2Gap: number;
+  closestEdge: string;
+  /** Wall-clock seconds of this epoch, and of the run so far. */
+  seconds: number;
+  elapsed: number;
+}
+
+/** A column of `metrics.csv`. */
+export type MetricColumn = keyof MetricsRow;
 /** One row of `alpha.csv`: epoch, edge, op, alpha, beta. */
 export interface AlphaRow {
   epoch: number;
@@ -90,7 +133,11 @@ export function historyFrame(rows: readonly object[]): pl.DataFrame {
 }
 
 /** Rewrite the history tables from the full history (cheap: tens of epochs). */
-export async function writeHistory(dir: string, metrics: MetricsRow[], alpha: AlphaRow[]): Promise<void> {
+export async function writeHistory(
+  dir: string,
+  metrics: readonly Partial<MetricsRow>[],
+  alpha: readonly AlphaRow[],
+): Promise<void> {
   const paths = runPaths(dir);
   if (metrics.length) await writeFileAtomic(paths.metrics, historyFrame(metrics).writeCSV().toString());
   if (alpha.length) await writeFileAtomic(paths.alpha, historyFrame(alpha).writeCSV().toString());

@@ -15,7 +15,7 @@ const smoke = (o: Parameters<typeof searchConfig>[0] = {}) =>
   searchConfig({ preset: "smoke", epochs: 2, ...o });
 const TIMING = new Set(["seconds", "elapsed"]);
 /** A history without its wall-clock columns. */
-const untimed = (rows: Record<string, unknown>[]) =>
+const untimed = (rows: readonly object[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.has(k))));
 
 Deno.test("search (smoke): one record per epoch plus the initial one, α rows per epoch × edge × op", async () => {
@@ -27,7 +27,7 @@ Deno.test("search (smoke): one record per epoch plus the initial one, α rows pe
     const method = searchMethod(config);
     assert.deepEqual(r.metrics.slice(1).map((m) => m.lr), [0, 1].map((e) => weightLr(method, e, 2)));
     for (const m of r.metrics.slice(1)) {
-      for (const k of ["trainLoss", "archLoss", "validLoss", "trainAcc", "validAcc", "regLoss"]) {
+      for (const k of ["trainLoss", "archLoss", "validLoss", "trainAcc", "validAcc", "regLoss"] as const) {
         assert.ok(Number.isFinite(m[k]), `${k} is a number at epoch ${m.epoch}`);
       }
       assert.equal(m.cifar10, table.accuracy(m.cell as string).cifar10, "NB201 accuracy of the derived cell");
