@@ -1,11 +1,19 @@
 /**
- * sadarts: differentiable neural architecture search (SA-DARTS and its baselines) on TensorFlow.js.
+ * sadarts: differentiable neural architecture search (SA-DARTS and its baselines) on TensorFlow.js,
+ * for notebooks and scripts. This entry point holds what a researcher uses: configs and searches, the
+ * methods and their parts, the NAS-Bench-201 space and benchmark, run records as polars frames, and the
+ * paper's figures; `pl` (nodejs-polars) and `Plot` (Observable Plot) come with it, so a notebook needs
+ * no imports of its own. Internals (kernels, layers, supernets) stay importable from their modules.
  *
+ * Import it by path from any folder (no deno.json needed there): its npm packages are pinned inside.
+ *
+ * @example
  * ```ts
- * import { cellDiagram, searchConfig, search, selectBackend } from "./src/mod.ts";
- * await selectBackend("auto", { verbose: true });
- * const run = await search(searchConfig({ method: "sa", preset: "smoke" }));
- * cellDiagram(run.summary.cell); // shown inline in a notebook
+ * import { cellDiagram, loadNb201, search, searchConfig, selectBackend } from "./mod.ts";
+ * await selectBackend("wasm");
+ * const run = await search(searchConfig({ method: "sa", preset: "smoke", epochs: 1, data: { limit: 64 } }));
+ * const accuracy = loadNb201().accuracy(run.summary.cell).cifar10; // NB201 CIFAR-10 test accuracy, %
+ * console.assert(accuracy > 0 && cellDiagram(run.summary.cell).svg.startsWith("<svg"));
  * ```
  * Importing this module registers sadarts' training kernels (conv gradients for wasm, dilated-conv
  * gradients everywhere); `selectBackend` does so too.
@@ -13,21 +21,60 @@
  */
 import { registerTrainingKernels } from "./backend/kernels/mod.ts";
 
-export * from "./backend/select.ts";
-export * from "./backend/kernels/mod.ts";
-export * from "./ops/mod.ts";
-export * from "./spaces/nb201.ts";
-export * from "./supernet/mixedEdge.ts";
-export * from "./supernet/nb201.ts";
-export * from "./search/mod.ts";
-export * from "./methods/mod.ts";
-export * from "./samplers/mod.ts";
-export * from "./regularizers/mod.ts";
-export * from "./metrics/architecture.ts";
-export * from "./data/mod.ts";
-export * from "./benchmarks/nb201.ts";
-export * from "./benchmarks/opSwaps.ts";
-export * from "./runs/mod.ts";
+// Tables and figures of one's own, with the same packages sadarts uses.
+export { default as pl } from "./deps/polars.ts";
+export * as Plot from "./deps/plot.ts";
+
+// Backends.
+export { BACKEND_NAMES, BackendError, selectBackend } from "./backend/select.ts";
+export type { BackendInfo, BackendName, SelectBackendOptions } from "./backend/select.ts";
+
+// Configs, searches, run folders by config.
+export { PRESETS, presetByName, searchConfig } from "./search/config.ts";
+export type {
+  DataConfig,
+  LambdaConfig,
+  MethodConfig,
+  ModelConfig,
+  Preset,
+  SearchConfig,
+  SearchConfigOptions,
+} from "./search/config.ts";
+export { NonFiniteLossError, search } from "./search/search.ts";
+export type { SearchOptions, SearchProgress, SearchResult, SearchSummary } from "./search/search.ts";
+export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } from "./search/cache.ts";
+export type { CachedSearchOptions } from "./search/cache.ts";
+
+// Methods as compositions, and their parts.
+export { METHODS, methodByName } from "./methods/mod.ts";
+export type { MethodEntry } from "./methods/mod.ts";
+export type { AlphaInit, MethodOptions, SearchMethod } from "./methods/method.ts";
+export { betaDecay, l2Penalty, smoothActivation } from "./regularizers/mod.ts";
+export type { Regularizer } from "./regularizers/mod.ts";
+export { constantSchedule, linearSchedule, saSchedule } from "./regularizers/schedules.ts";
+export type { Schedule, Strength } from "./regularizers/schedules.ts";
+export { dirichlet, gumbel, softmax } from "./samplers/mod.ts";
+export type { Sampler, SamplerContext } from "./samplers/mod.ts";
+
+// The NAS-Bench-201 space and benchmark.
+export { deriveNb201, genotypeToString, NB201_EDGES, NB201_OPS, parseGenotype } from "./spaces/nb201.ts";
+export type { Nb201Op } from "./spaces/nb201.ts";
+export { loadNb201, Nb201Table } from "./benchmarks/nb201.ts";
+export type { Nb201Accuracy, Nb201Metric } from "./benchmarks/nb201.ts";
+export { opSwapTable } from "./benchmarks/opSwaps.ts";
+
+// Records of runs as frames.
+export { historyFrame, readRun } from "./runs/runFolder.ts";
+export type { AlphaRow, MetricColumn, MetricsRow, RunTables } from "./runs/runFolder.ts";
+export { readFinishedRun } from "./runs/records.ts";
+export { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "./runs/frames.ts";
+export type { RunHistory } from "./runs/frames.ts";
+export { alphaStats, top2Gaps } from "./metrics/architecture.ts";
+
+// Figures.
 export * from "./plots/mod.ts";
+
+// Data.
+export { ensureCifar10, loadSearchData } from "./data/searchData.ts";
 
 registerTrainingKernels();

@@ -8,3 +8,5 @@ export * from "./loss.ts";
 export * from "./step.ts";
 export * from "./config.ts";
 export * from "./search.ts";
+export * from "./cache.ts";
+export * from "./duration.ts";

@@ -78,6 +78,11 @@ export interface SearchOptions {
   table?: Nb201Table;
   /** Images already loaded (default: `loadSearchData(config.data)`). */
   data?: ImageSet;
+  /**
+   * Stop after this many epochs of the config (default: all of them). The epochs run are exactly the
+   * config's first ones (same schedules), so a long run's opening can be re-checked quickly.
+   */
+  stopAfterEpochs?: number;
   /** Called after every step. */
   onProgress?: (p: SearchProgress, state: SearchState) => void;
   /** Called after every epoch with its record. */
@@ -264,6 +269,10 @@ function restore(
  */
 export async function search(config: SearchConfig, options: SearchOptions = {}): Promise<SearchResult> {
   const method = checkSearchConfig(config);
+  const stop = options.stopAfterEpochs;
+  if (stop !== undefined && !(Number.isInteger(stop) && stop >= 1)) {
+    throw new Error(`stopAfterEpochs must be an integer ≥ 1, got ${stop}`);
+  }
   const { out, log = () => {} } = options;
   const table = options.table ?? loadNb201();
   const backend = tf.getBackend();
@@ -377,7 +386,8 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       alphaHistory = alphaTable(0, a, beta, ops);
     }
 
-    for (let epoch = epochsDone; epoch < config.epochs; epoch++) {
+    const lastEpoch = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
+    for (let epoch = epochsDone; epoch < lastEpoch; epoch++) {
       const t0 = performance.now();
       wOpt.lr = weightLr(method, epoch, config.epochs);
       const searchArch = updatesAlpha(method, epoch);
@@ -502,7 +512,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       }
       options.onEpoch?.(row, state);
     }
-    const summary = summaryOf("finished");
+    const summary = summaryOf(epochsDone < config.epochs ? "running" : "finished");
     if (out !== undefined) {
       await writeHistory(out, metrics, alphaHistory);
       await writeSummary(out, summary);
@@ -519,38 +529,4 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     alpha.dispose();
     store.dispose();
   }
-}
-
-/** A short, stable hash of a config (FNV-1a of its canonical JSON), to name cached run folders. */
-export function configHash(config: SearchConfig): string {
-  let h = 0x811c9dc5;
-  for (const ch of canonicalJson(config)) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, "0");
-}
-
-/** The folder {@link cachedSearch} uses for `config` under `root`: `<method>-<preset>-s<seed>-<hash>`. */
-export function cachedRunFolder(config: SearchConfig, root = "runs"): string {
-  return `${root}/${config.method}-${config.preset}-s${config.seed}-${configHash(config)}`;
-}
-
-/**
- * Run `config` in its own folder under `root` (default `runs/`), or read it back if that run already
- * finished, or continue it if it was interrupted: notebooks re-render in seconds. `fresh: true` deletes
- * the cached run first.
- */
-export async function cachedSearch(
-  config: SearchConfig,
-  options: Omit<SearchOptions, "out" | "resume"> & { root?: string; fresh?: boolean } = {},
-): Promise<SearchResult> {
-  const { root, fresh, ...rest } = options;
-  const out = cachedRunFolder(config, root);
-  if (fresh) {
-    await Deno.remove(out, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-  }
-  return await search(config, { ...rest, out, resume: true });
 }

@@ -1,0 +1,142 @@
+/**
+ * Run records: what a finished run leaves that a figure or table needs (config, summary and the history
+ * tables), without its checkpoint. A run folder is one; a *shipped* record is the same files with the
+ * tables gzip-compressed (`metrics.csv.gz`, `alpha.csv.gz`) and a `manifest.json` holding the SHA-256
+ * of every file's uncompressed text, so a damaged record is refused instead of drawn. Reading a record
+ * back needs neither the images nor the supernet.
+ * @module
+ */
+import pl from "../deps/polars.ts";
+import type { SearchConfig } from "../search/config.ts";
+import type { SearchResult, SearchSummary } from "../search/search.ts";
+import { writeFileAtomic } from "./checkpoint.ts";
+import { type AlphaRow, canonicalJson, type MetricsRow, runPaths } from "./runFolder.ts";
+
+/** The files of a record, as named in its manifest (the tables' uncompressed names). */
+const RECORD_FILES = ["config.json", "summary.json", "metrics.csv", "alpha.csv"] as const;
+
+/** What `manifest.json` of a shipped record holds. */
+export interface RecordManifest {
+  version: 1;
+  /** SHA-256 (hex) of each file's uncompressed text. */
+  sha256: Record<(typeof RECORD_FILES)[number], string>;
+}
+
+/** gzip `text` (deterministic: no file name or time in the header). */
+export async function gzipText(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The text of gzip `bytes`. */
+export async function gunzipText(bytes: Uint8Array): Promise<string> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return await new Response(stream).text();
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A file's text, trying `name` then `name.gz`; undefined when neither exists. */
+async function readMaybeCompressed(dir: string, name: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(`${dir}/${name}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  try {
+    return await gunzipText(await Deno.readFile(`${dir}/${name}.gz`));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(
+      `${dir}/${name}.gz is not a readable gzip file (${(e as Error).message}): restore or delete it`,
+    );
+  }
+}
+
+/** Rows of a CSV history table, as written by `writeHistory` (floats round-trip exactly). */
+function tableRows<T>(csv: string): T[] {
+  return pl.readCSV(csv).toRecords() as T[];
+}
+
+/**
+ * A finished run read back from the record in `dir` (a run folder or a shipped record), or undefined
+ * when `dir` holds no finished run. With `config`, the record must hold that config (else undefined:
+ * another run). A record whose files disagree with its manifest, or whose JSON or tables are unreadable,
+ * is refused with an error naming the file.
+ */
+export async function readFinishedRun(dir: string, config?: SearchConfig): Promise<SearchResult | undefined> {
+  const texts: Partial<Record<(typeof RECORD_FILES)[number], string>> = {};
+  for (const name of RECORD_FILES) texts[name] = await readMaybeCompressed(dir, name);
+  if (texts["config.json"] === undefined || texts["summary.json"] === undefined) return undefined;
+  const parse = (name: "config.json" | "summary.json") => {
+    try {
+      return JSON.parse(texts[name]!);
+    } catch (e) {
+      throw new Error(
+        `${dir}/${name} is not valid JSON (${(e as Error).message}): restore or delete the record`,
+      );
+    }
+  };
+  const stored = parse("config.json") as SearchConfig;
+  if (config && canonicalJson(stored) !== canonicalJson(config)) return undefined;
+  const summary = parse("summary.json") as SearchSummary;
+  if (summary.status !== "finished") return undefined;
+  const manifest = await readMaybeCompressed(dir, "manifest.json");
+  if (manifest !== undefined) {
+    const { sha256: expected } = JSON.parse(manifest) as RecordManifest;
+    for (const name of RECORD_FILES) {
+      if (texts[name] === undefined || await sha256(texts[name]!) !== expected[name]) {
+        throw new Error(
+          `${dir}: ${name} ${texts[name] === undefined ? "is missing" : "differs from manifest.json"}: ` +
+            `the record is damaged; restore it (git checkout) or delete it to recompute the run`,
+        );
+      }
+    }
+  }
+  if (texts["metrics.csv"] === undefined || texts["alpha.csv"] === undefined) {
+    throw new Error(
+      `${dir} says the run finished but lacks metrics.csv or alpha.csv: delete it to recompute`,
+    );
+  }
+  return {
+    config: stored,
+    metrics: tableRows<MetricsRow>(texts["metrics.csv"]!),
+    alpha: tableRows<AlphaRow>(texts["alpha.csv"]!),
+    summary,
+  };
+}
+
+/**
+ * Write the finished run folder `run` as a shipped record in `dir`: config and summary as they are, the
+ * tables gzip-compressed, and the manifest. Returns the record's size in bytes.
+ */
+export async function saveRecord(run: string, dir: string): Promise<number> {
+  const result = await readFinishedRun(run);
+  if (!result) throw new Error(`${run} holds no finished run (config.json and a finished summary.json)`);
+  const paths = runPaths(run);
+  const texts = {
+    "config.json": await Deno.readTextFile(paths.config),
+    "summary.json": await Deno.readTextFile(paths.summary),
+    "metrics.csv": await Deno.readTextFile(paths.metrics),
+    "alpha.csv": await Deno.readTextFile(paths.alpha),
+  };
+  const manifest: RecordManifest = { version: 1, sha256: {} as RecordManifest["sha256"] };
+  for (const name of RECORD_FILES) manifest.sha256[name] = await sha256(texts[name]);
+  await Deno.mkdir(dir, { recursive: true });
+  const files: [string, Uint8Array | string][] = [
+    ["config.json", texts["config.json"]],
+    ["summary.json", texts["summary.json"]],
+    ["metrics.csv.gz", await gzipText(texts["metrics.csv"])],
+    ["alpha.csv.gz", await gzipText(texts["alpha.csv"])],
+    ["manifest.json", JSON.stringify(manifest, null, 2) + "\n"],
+  ];
+  let size = 0;
+  for (const [name, content] of files) {
+    await writeFileAtomic(`${dir}/${name}`, content);
+    size += typeof content === "string" ? new TextEncoder().encode(content).length : content.length;
+  }
+  return size;
+}

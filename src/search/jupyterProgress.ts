@@ -1,0 +1,99 @@
+/**
+ * Live progress of a search inside a Jupyter notebook: one display per run that is updated in place
+ * (Jupyter's `update_display_data`), so a long cell says what it is doing and the executed notebook keeps
+ * one line per run saying where its result came from.
+ * @module
+ */
+import type { Nb201Table } from "../benchmarks/nb201.ts";
+import { formatDuration } from "./duration.ts";
+import type { SearchProgress, SearchResult } from "./search.ts";
+
+interface JupyterApi {
+  display(
+    bundle: Record<string, string>,
+    options: { raw: boolean; display_id: string; update?: boolean },
+  ): Promise<void>;
+}
+
+/** The Deno kernel's `Deno.jupyter`, or undefined outside a kernel (where reading it throws). */
+function jupyterApi(): JupyterApi | undefined {
+  try {
+    return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds between two updates of the display (each is a message to the notebook). */
+const UPDATE_EVERY_S = 1;
+
+let displays = 0;
+
+/** The progress display of one run; methods never throw (a display that fails is not the run's problem). */
+export interface SearchProgressDisplay {
+  step(p: SearchProgress, table: Nb201Table): void;
+  readBack(result: SearchResult, from: string, ms: number): void;
+  finished(result: SearchResult, out: string): void;
+}
+
+const pct = (x: number) => `${x.toFixed(2)}%`;
+
+/**
+ * A progress display for the run `name`, or undefined when not in a Jupyter kernel or `enabled` is
+ * false (default: enabled in a kernel).
+ */
+export function jupyterSearchProgress(name: string, enabled?: boolean): SearchProgressDisplay | undefined {
+  const api = enabled === false ? undefined : jupyterApi();
+  if (!api) {
+    if (enabled === true) throw new Error("progress: true needs a Jupyter kernel (deno jupyter)");
+    return undefined;
+  }
+  const id = `sadarts-progress-${Deno.pid}-${++displays}`;
+  let shown = false;
+  const show = (text: string) => {
+    const update = shown;
+    shown = true;
+    api.display({ "text/plain": text }, { raw: true, display_id: id, update }).catch(() => {});
+  };
+  const t0 = performance.now();
+  let last = -Infinity;
+  let firstEpoch: number | undefined;
+  return {
+    step(p, table) {
+      const now = performance.now();
+      if (now - last < UPDATE_EVERY_S * 1000 && p.step !== p.steps) return;
+      last = now;
+      firstEpoch ??= p.epoch;
+      const done = (p.epoch - firstEpoch) * p.steps + p.step;
+      const left = (p.epochs - p.epoch) * p.steps - p.step;
+      const eta = formatDuration(((now - t0) / 1000 / done) * left);
+      let acc = "";
+      try {
+        acc = ` (NB201 CIFAR-10 ${pct(table.accuracy(p.cell).cifar10)})`;
+      } catch { /* a cell outside the table: no accuracy to show */ }
+      show(
+        `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ${eta}; ` +
+          `cell ${p.cell}${acc}; train loss ${p.trainLoss.toFixed(3)}`,
+      );
+    },
+    readBack(r, from, ms) {
+      show(
+        `${name}: read back from ${from} in ${
+          Math.max(1, Math.round(ms))
+        } ms (${r.summary.epochsDone} epochs, ` +
+          `searched in ${
+            formatDuration(r.summary.seconds)
+          } on ${r.summary.backend}); cell ${r.summary.cell} ` +
+          `(NB201 CIFAR-10 ${pct(r.summary.cifar10)})`,
+      );
+    },
+    finished(r, out) {
+      show(
+        `${name}: ${r.summary.epochsDone} epochs in ${
+          formatDuration((performance.now() - t0) / 1000)
+        } → ${out}; ` +
+          `cell ${r.summary.cell} (NB201 CIFAR-10 ${pct(r.summary.cifar10)})`,
+      );
+    },
+  };
+}
