@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { basename, dirname, isAbsolute } from "node:path";
 import { PRESETS } from "../search/config.ts";
 import { formatDuration } from "../search/duration.ts";
 
@@ -109,6 +110,7 @@ export function jupyterPython(): string {
  * is executed again (at most `attempts` times).
  */
 export async function executeNotebook(
+  /** A notebook of `notebooks/` by name, or any notebook by absolute path. */
   name: string,
   o: {
     scale: string;
@@ -123,13 +125,14 @@ export async function executeNotebook(
     onCell?: (e: CellEvent) => void;
   },
 ): Promise<string> {
-  const source = `${NOTEBOOKS_DIR}${name}`;
-  const written = o.inplace ? source : `${o.outDir}/${name}`;
+  // A name is one of notebooks/; an absolute path is any notebook (it runs in its own folder).
+  const source = isAbsolute(name) ? name : `${NOTEBOOKS_DIR}${name}`;
+  const written = o.inplace ? source : `${o.outDir}/${basename(source)}`;
   const attempts = o.attempts ?? 3;
   for (let attempt = 1;; attempt++) {
     const child = new Deno.Command(jupyterPython(), {
       args: [EXECUTOR, source, written, String(o.timeoutSeconds ?? 7200), "deno"],
-      cwd: NOTEBOOKS_DIR,
+      cwd: dirname(source),
       env: {
         SADARTS_SCALE: o.scale,
         NO_COLOR: "1",
@@ -171,7 +174,7 @@ export async function executeNotebook(
 /** `deno task notebooks:setup`: install the Deno kernel, then say whether Jupyter is ready. */
 async function setup(): Promise<void> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["jupyter", "--install"],
+    args: ["jupyter", "--install", "--force"],
     stdout: "piped",
     stderr: "piped",
   })
