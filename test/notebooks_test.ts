@@ -115,7 +115,8 @@ Deno.test({
       `await Deno.jupyter.display(cellDiagram(run.summary.cell, { title: "my cell" }));`,
     ];
     const notebook = {
-      cells: cells.map((source) => ({
+      cells: cells.map((source, i) => ({
+        id: `cell-${i}`,
         cell_type: "code",
         source,
         metadata: {},
