@@ -4,4 +4,5 @@
  */
 export * from "./render.ts";
 export * from "./search.ts";
+export * from "./scales.ts";
 export * from "./png.ts";

@@ -23,14 +23,48 @@ interface DomElement {
   setAttribute(name: string, value: string): void;
 }
 
+/** A Jupyter display bundle: MIME type → content (base64 for images). */
+export type DisplayBundle = Record<string, string>;
+
 /** A rendered figure: its SVG text, shown inline in Jupyter, saveable as a file. */
 export interface Figure {
   /** The figure as a standalone SVG document (with the SVG namespace and a white background). */
   readonly svg: string;
+  /** Its width in SVG units (CSS pixels), from the root element's `width`. */
+  readonly width: number;
+  /** Its height in SVG units (CSS pixels), from the root element's `height`. */
+  readonly height: number;
+  /** A one-line description: "figure 720×282: <title>" ("figure 720×282" without a title). */
+  readonly text: string;
   /** Write the figure to `path`: SVG for `.svg`, PNG for `.png` (see `svgToPng` for the options). */
   save(path: string, png?: PngOptions): Promise<void>;
-  /** What the Deno Jupyter kernel displays. */
-  [JUPYTER_DISPLAY]: () => Record<string, string>;
+  /**
+   * What the Deno Jupyter kernel displays (it awaits the promise): `image/svg+xml`, `image/png` (the
+   * same figure drawn by {@link svgToPng}, base64, for frontends that hide SVG: an untrusted classic
+   * Notebook, nbconvert's HTML) and `text/plain` ({@link Figure.text}). Never rejects: when no PNG can be
+   * drawn (no font installed) the bundle holds the SVG and the text, which says so.
+   */
+  [JUPYTER_DISPLAY]: () => Promise<DisplayBundle>;
+}
+
+/**
+ * Pixels per SVG unit of the PNG in a display bundle: 1, so that the PNG shows at the figure's size.
+ * The Deno kernel (2.x) sends every display with empty metadata, so a bundle cannot carry the
+ * `{ "image/png": { width, height } }` that would let a 2× PNG show at its CSS size; frontends show a
+ * PNG without it at one CSS pixel per image pixel (a 2× image would show twice as large, up to the
+ * output's width). For sharper images save a 2× PNG with {@link Figure.save}.
+ */
+export const DISPLAY_PNG_SCALE = 1;
+
+/** Options of {@link svgFigure} and {@link plotFigure}. */
+export interface FigureOptions {
+  /** The title for {@link Figure.text} (default: none, the text is "figure W×H"). */
+  title?: string;
+  /**
+   * How the display bundle's PNG is drawn (default `{ scale: DISPLAY_PNG_SCALE }` with the system font;
+   * see {@link DISPLAY_PNG_SCALE} before raising the scale).
+   */
+  displayPng?: PngOptions;
 }
 
 let shared: unknown;
@@ -42,30 +76,81 @@ export function plotDocument(): unknown {
   return shared;
 }
 
-/** Wrap an SVG string as a {@link Figure}. */
-export function svgFigure(svg: string): Figure {
+/** Wrap an SVG document (with its root's `width` and `height` attributes) as a {@link Figure}. */
+export function svgFigure(svg: string, o: FigureOptions = {}): Figure {
+  const root = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  const size = (name: string) => Number(new RegExp(`\\s${name}="([\\d.]+)"`).exec(root)?.[1] ?? NaN);
+  const width = size("width");
+  const height = size("height");
+  const text = `figure ${width}×${height}${o.title ? `: ${o.title}` : ""}`;
+  let bundle: Promise<DisplayBundle> | undefined;
   return {
     svg,
+    width,
+    height,
+    text,
     save: async (path, png) => {
       if (path.endsWith(".svg")) return await Deno.writeTextFile(path, svg + "\n");
       if (!path.endsWith(".png")) throw new Error(`Figure.save: ${path}: choose a .svg or .png file name`);
       await Deno.writeFile(path, await svgToPng(svg, png));
     },
-    [JUPYTER_DISPLAY]: () => ({ "image/svg+xml": svg }),
+    [JUPYTER_DISPLAY]: () => {
+      bundle ??= svgToPng(svg, { scale: DISPLAY_PNG_SCALE, ...o.displayPng }).then(
+        (png) => ({ "image/svg+xml": svg, "image/png": base64(png), "text/plain": text }),
+        (e: unknown) => ({
+          "image/svg+xml": svg,
+          "text/plain": `${text} (SVG only, no PNG copy: ${e instanceof Error ? e.message : String(e)})`,
+        }),
+      );
+      return bundle;
+    },
   };
 }
 
 /**
  * `Plot.plot(options)` rendered to a {@link Figure}. A figure with a legend is a `<figure>` holding the
- * legend and the chart as SVG siblings; it is flattened into one SVG with the legend on top.
+ * legend and the chart as SVG siblings; it is flattened into one SVG with the legend on top. Plot's
+ * numbered ids (clip paths, markers, patterns) are renumbered per figure, so the SVG depends only on
+ * the options, not on how many figures were drawn before.
  */
-export function plotFigure(options: Plot.PlotOptions): Figure {
+export function plotFigure(options: Plot.PlotOptions, o: FigureOptions = {}): Figure {
   const el = Plot.plot({
     ...options,
     document: plotDocument() as Plot.PlotOptions["document"],
     style: { background: "white", ...(typeof options.style === "object" ? options.style : {}) },
   }) as unknown as DomElement;
-  return svgFigure(standalone(el));
+  const title = o.title ?? (typeof options.title === "string" ? options.title : undefined);
+  return svgFigure(stableIds(standalone(el)), { ...o, title });
+}
+
+/**
+ * Plot numbers its ids with process-wide counters (`plot-clip-7`). Renumber them from 1 in order of
+ * appearance, under a prefix from a hash of the figure, so that equal figures have equal SVG and
+ * different figures inlined on one page keep distinct ids.
+ */
+export function stableIds(svg: string): string {
+  const pattern = /\bplot-(clip|pattern|marker)-(\d+)\b/g;
+  const ids = new Map<string, string>();
+  const stripped = svg.replace(pattern, (_, kind) => `plot-${kind}`);
+  if (stripped === svg) return svg;
+  const tag = hash(stripped);
+  return svg.replace(pattern, (id, kind) => {
+    if (!ids.has(id)) ids.set(id, `plot-${kind}-${tag}-${ids.size + 1}`);
+    return ids.get(id)!;
+  });
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits. */
+function hash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
 }
 
 function standalone(el: DomElement): string {

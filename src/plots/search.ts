@@ -8,6 +8,15 @@ import * as Plot from "../deps/plot.ts";
 import type pl from "../deps/polars.ts";
 import { NB201_EDGES, NB201_OPS, parseGenotype } from "../spaces/nb201.ts";
 import { type Figure, plotFigure } from "./render.ts";
+import {
+  type ColorChoice,
+  epochTicks,
+  labelColors,
+  labelOrder,
+  logTickLabelMargin,
+  scientificTick,
+  tickLabelMargin,
+} from "./scales.ts";
 
 /** Ops in a fixed order and colour across every figure. */
 const OP_COLORS = { domain: [...NB201_OPS], range: ["#9e9e9e", "#e15759", "#4e79a7", "#59a14f", "#f28e2b"] };
@@ -24,6 +33,22 @@ function records(df: pl.DataFrame): Row[] {
 
 function has(df: pl.DataFrame, column: string): boolean {
   return df.columns.includes(column);
+}
+
+/** Plot's default margins around the plot area (top + bottom with an x axis, and with facet labels). */
+const MARGINS_Y = { plain: 50, faceted: 60 };
+
+/**
+ * An epoch x axis: integer ticks only (no "0.5" on short runs), about one per 80 px of each panel.
+ * `epochs`: every epoch drawn, warm-up band included; `panelWidth`: the width of one panel.
+ */
+function epochAxis(epochs: Iterable<number>, panelWidth: number): Plot.ScaleOptions {
+  return { label: "epoch", ticks: epochTicks(epochs, panelWidth), tickFormat: "d" };
+}
+
+function numbers(rows: Row[], column: string): number[] {
+  return rows.map((r) => typeof r[column] === "bigint" ? Number(r[column]) : r[column])
+    .filter((v): v is number => typeof v === "number");
 }
 
 /** A grey band over epochs 0 to `epochs`, where α stays at its initial value (warm-up: w only). */
@@ -51,7 +76,7 @@ function panels(rows: Row[], facet: string | undefined) {
 
 /** The option of every per-epoch figure that marks a warm-up. */
 export interface WarmupOption {
-  /** Shade the first this many epochs (warm-up: the weights train, α stays put). */
+  /** Shade the first this many epochs (warm-up: the weights train, α stays put); default none. */
   warmupEpochs?: number;
 }
 
@@ -62,12 +87,18 @@ export interface BetaTrajectoryOptions extends WarmupOption {
    * for one panel per edge (then pass a frame of one run).
    */
   edge?: string;
-  /** Plot α instead of β = softmax(α). */
+  /** Plot α instead of β = softmax(α) (default "beta"). */
   value?: "beta" | "alpha";
-  /** One panel per value of this column (default "method" when the frame has it). */
+  /**
+   * One panel per value of this column, in order of first appearance (default "edge" for edge "all",
+   * else "method" when the frame has it, else one panel).
+   */
   facet?: string;
+  /** Title above the figure (default "β of every op on edge <edge>", or "… on every edge"). */
   title?: string;
+  /** Width in pixels (default 720). */
   width?: number;
+  /** Height in pixels (default 260). */
   height?: number;
 }
 
@@ -84,19 +115,31 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
       })`,
     );
   }
+  const width = o.width ?? 720;
+  const height = o.height ?? 260;
+  const fx = panels(rows, facet);
+  const reference = value === "beta" ? 1 / NB201_OPS.length : 0;
+  // Room for tick labels such as "0.2000" (β barely moving off 1/5) that Plot's default 40 px clips.
+  const marginLeft = tickLabelMargin(
+    [...numbers(rows, value), reference],
+    height - (fx ? MARGINS_Y.faceted : MARGINS_Y.plain),
+  );
+  const marginRight = 20;
+  const epochs = [...numbers(rows, "epoch"), ...(o.warmupEpochs ? [0, o.warmupEpochs] : [])];
   return plotFigure({
     title: o.title ??
       `${value === "beta" ? "β" : "α"} of every op ${edge === "all" ? "on every edge" : `on edge ${edge}`}`,
-    width: o.width ?? 720,
-    height: o.height ?? 260,
-    marginRight: 20,
+    width,
+    height,
+    marginLeft,
+    marginRight,
     color: { ...OP_COLORS, legend: true },
-    x: { label: "epoch" },
+    x: epochAxis(epochs, (width - marginLeft - marginRight) / (fx?.domain.length ?? 1)),
     y: { label: value === "beta" ? "β" : "α", grid: true },
-    fx: panels(rows, facet),
+    fx,
     marks: [
       ...warmupBand(o.warmupEpochs),
-      Plot.ruleY([value === "beta" ? 1 / NB201_OPS.length : 0], { stroke: "#ccc" }),
+      Plot.ruleY([reference], { stroke: "#ccc" }),
       Plot.lineY(rows, {
         x: "epoch",
         y: value,
@@ -110,10 +153,28 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
 
 /** Options of the per-epoch line figures. */
 export interface EpochFigureOptions {
-  /** Colour by this column (default "method" when present). */
+  /**
+   * Colour by this column ({@link byEpoch}; one panel per value in {@link alphaStatistics}); default
+   * "method" when the frame has it, else none.
+   */
   color?: string;
+  /**
+   * Colours of the `color` column's labels in {@link byEpoch} ({@link alphaStatistics} colours its three
+   * statistics and ignores this). Default: each method name its fixed colour of `METHOD_COLORS`, other
+   * labels `LABEL_COLORS`, in the order of `labelOrder` (numeric when every label ends in a number, else
+   * the order the runs were given), from the whole frame, so figures of one frame agree. A label →
+   * colour map overrides some labels; `{ domain, range }` also fixes the legend's order and must name
+   * every label.
+   */
+  colors?: ColorChoice;
+  /**
+   * Title above the figure (default "α statistics over all edges and ops" for {@link alphaStatistics},
+   * none for {@link byEpoch}).
+   */
   title?: string;
+  /** Width in pixels (default 720). */
   width?: number;
+  /** Height in pixels (default 240 for {@link alphaStatistics}, 260 for {@link byEpoch}). */
   height?: number;
 }
 
@@ -123,7 +184,20 @@ function colorColumn(df: pl.DataFrame, o: EpochFigureOptions): string | undefine
 
 /** α mean, median and standard deviation against the epoch, one panel per method. */
 export function alphaStatistics(metrics: pl.DataFrame, o: EpochFigureOptions = {}): Figure {
+  const missing = ["epoch", "alphaMean", "alphaMedian", "alphaStd"].filter((c) => !has(metrics, c));
+  if (missing.length) {
+    throw new Error(
+      `alphaStatistics: no column ${missing.map((c) => `"${c}"`).join(", ")} (columns: ` +
+        `${metrics.columns.join(", ")}): pass a metrics frame (metrics.csv, or historyFrames' metrics)`,
+    );
+  }
   const facet = colorColumn(metrics, o);
+  if (facet !== undefined && !has(metrics, facet)) {
+    throw new Error(
+      `alphaStatistics: no column "${facet}" to split panels by (columns: ${metrics.columns.join(", ")}): ` +
+        "pass one of them as color",
+    );
+  }
   const long = records(metrics).flatMap((r) =>
     (["alphaMean", "alphaMedian", "alphaStd"] as const).map((k) => ({
       ...r,
@@ -131,14 +205,22 @@ export function alphaStatistics(metrics: pl.DataFrame, o: EpochFigureOptions = {
       value: r[k],
     }))
   );
+  const width = o.width ?? 720;
+  const height = o.height ?? 240;
+  const fx = panels(long, facet);
+  const marginLeft = tickLabelMargin(
+    [...numbers(long, "value"), 0],
+    height - (fx ? MARGINS_Y.faceted : MARGINS_Y.plain),
+  );
   return plotFigure({
     title: o.title ?? "α statistics over all edges and ops",
-    width: o.width ?? 720,
-    height: o.height ?? 240,
+    width,
+    height,
+    marginLeft,
     color: { legend: true, domain: ["mean", "median", "std"], range: ["#4e79a7", "#f28e2b", "#59a14f"] },
-    x: { label: "epoch" },
+    x: epochAxis(numbers(long, "epoch"), (width - marginLeft - 20) / (fx?.domain.length ?? 1)),
     y: { label: "α", grid: true },
-    fx: panels(long, facet),
+    fx,
     marks: [
       Plot.ruleY([0], { stroke: "#ccc" }),
       Plot.lineY(long, {
@@ -154,13 +236,16 @@ export function alphaStatistics(metrics: pl.DataFrame, o: EpochFigureOptions = {
 
 /** Options of {@link byEpoch}. */
 export interface ByEpochOptions extends EpochFigureOptions, WarmupOption {
-  /** y label. */
+  /** y label (default: the column's name). */
   label?: string;
-  /** A horizontal reference line (e.g. the benchmark's optimum). */
+  /** A dashed horizontal reference line at this value, e.g. the benchmark's optimum (default none). */
   reference?: number;
-  /** Mark every epoch with a dot as well as the line. */
+  /** Mark every epoch with a dot as well as the line (default true). */
   dots?: boolean;
-  /** y scale type (default linear; "log" for gaps that span decades). */
+  /**
+   * y scale type (default "linear"; "log" for gaps that span decades, labelled "1e-3", "4.7e-3" as
+   * the text writes numbers; rows whose value is not positive are not drawn on a log axis).
+   */
   yType?: "linear" | "log";
 }
 
@@ -173,17 +258,41 @@ export function byEpoch(metrics: pl.DataFrame, column: string, o: ByEpochOptions
     throw new Error(`byEpoch: no column "${column}" (columns: ${metrics.columns.join(", ")})`);
   }
   const color = colorColumn(metrics, o);
-  const rows = records(metrics).filter((r) => r[column] !== null);
+  if (color !== undefined && !has(metrics, color)) {
+    throw new Error(
+      `byEpoch: no column "${color}" to colour by (columns: ${metrics.columns.join(", ")}): ` +
+        "pass one of them as color",
+    );
+  }
+  const all = records(metrics);
+  const rows = all.filter((r) => r[column] !== null);
   const z = has(metrics, "seed") ? (r: Row) => `${color ? r[color] : ""}/${r.seed}` : color;
+  const width = o.width ?? 720;
+  const height = o.height ?? 260;
+  const log = (o.yType ?? "linear") === "log";
+  const values = [...numbers(rows, column), ...(o.reference !== undefined ? [o.reference] : [])];
+  // Room for tick labels such as "−0.020" or "54.2967" (Plot's default 40 px clips them).
+  const marginLeft = log
+    ? logTickLabelMargin(values, 56)
+    : tickLabelMargin(values, height - MARGINS_Y.plain, 56);
+  const epochs = [...numbers(rows, "epoch"), ...(o.warmupEpochs ? [0, o.warmupEpochs] : [])];
   return plotFigure({
     title: o.title,
-    width: o.width ?? 720,
-    height: o.height ?? 260,
-    // Room for tick labels such as "−0.020" or "54.2967" (Plot's default 40 px clips them).
-    marginLeft: 56,
-    color: color ? { legend: true } : undefined,
-    x: { label: "epoch" },
-    y: { label: o.label ?? column, grid: true, type: o.yType ?? "linear" },
+    width,
+    height,
+    marginLeft,
+    // Colours from the whole frame, so figures of one frame agree even where a column has gaps.
+    color: color
+      ? { legend: true, type: "categorical", ...labelColors(all.map((r) => r[color]), o.colors, "byEpoch") }
+      : undefined,
+    x: epochAxis(epochs, width - marginLeft - 20),
+    y: {
+      label: o.label ?? column,
+      grid: true,
+      type: log ? "log" : "linear",
+      // "1e-3", "4.7e-3" as the text writes them, not d3's SI prefixes ("1m", "100µ").
+      ...(log ? { tickFormat: scientificTick } : {}),
+    },
     marks: [
       ...warmupBand(o.warmupEpochs),
       ...(o.reference !== undefined
@@ -197,7 +306,9 @@ export function byEpoch(metrics: pl.DataFrame, column: string, o: ByEpochOptions
 
 /** Options of {@link cellDiagram}. */
 export interface CellDiagramOptions {
+  /** Title above the cell (default none). */
   title?: string;
+  /** Width in pixels (default 560); the height follows, as both axes share one scale. */
   width?: number;
 }
 
@@ -276,8 +387,11 @@ export function cellDiagram(cell: string | readonly string[], o: CellDiagramOpti
 export interface BetaRankOptions {
   /** Accuracy column (default "cifar100", as the paper's §6.6). */
   metric?: string;
+  /** Title above the figure (default none). */
   title?: string;
+  /** Width in pixels (default 560). */
   width?: number;
+  /** Height in pixels (default 300). */
   height?: number;
 }
 
@@ -287,12 +401,21 @@ export interface BetaRankOptions {
  */
 export function betaRankAccuracy(swaps: pl.DataFrame, o: BetaRankOptions = {}): Figure {
   const metric = o.metric ?? "cifar100";
+  for (const c of ["rank", "edge", metric]) {
+    if (!has(swaps, c)) {
+      throw new Error(
+        `betaRankAccuracy: no column "${c}" (columns: ${swaps.columns.join(", ")}): pass an opSwapTable ` +
+          "frame, and as metric one of its accuracy columns",
+      );
+    }
+  }
   const rows = records(swaps);
   return plotFigure({
     title: o.title,
     width: o.width ?? 560,
     height: o.height ?? 300,
-    color: { legend: true },
+    // Edges in the order given (NB201's), not sorted as strings.
+    color: { legend: true, type: "categorical", domain: labelOrder(rows.map((r) => r.edge)) },
     x: { label: "rank of the op by β on its edge (1 = the derived op)", ticks: 5, tickFormat: "d" },
     y: { label: `NB201 ${metric} test accuracy (%)`, grid: true },
     marks: [

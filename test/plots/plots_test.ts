@@ -51,13 +51,17 @@ Deno.test("historyFrames + meanStdTable: runs tagged by method and seed; mean ±
   assert.deepEqual(meanStdTable(metrics, ["skipEdges"], 1).getColumn("skipEdgesMean").toArray(), [2, 1]);
 });
 
-Deno.test("figures: standalone SVG with the series' labels, shown inline by Jupyter", () => {
+Deno.test("figures: standalone SVG with the series' labels, shown inline by Jupyter", async () => {
   const { metrics, alpha } = historyFrames(runs());
   const beta = betaTrajectories(alpha, { edge: "3<-0" });
   assert.match(beta.svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   for (const op of NB201_OPS) assert.ok(beta.svg.includes(`>${op}<`), `legend names ${op}`);
   assert.ok(beta.svg.includes(">darts<") && beta.svg.includes(">sa<"), "one panel per method");
-  assert.deepEqual(Object.keys(beta[JUPYTER_DISPLAY]()), ["image/svg+xml"]);
+  assert.deepEqual(Object.keys(await beta[JUPYTER_DISPLAY]()).sort(), [
+    "image/png",
+    "image/svg+xml",
+    "text/plain",
+  ]);
   assert.throws(() => betaTrajectories(alpha, { edge: "9<-0" }), /no rows for edge "9<-0"/);
   assert.match(alphaStatistics(metrics).svg, />median</);
   const acc = byEpoch(metrics, "cifar10", { label: "CIFAR-10 (%)", reference: 94.37 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { svgFigure } from "../../src/plots/render.ts";
+import { DISPLAY_PNG_SCALE, JUPYTER_DISPLAY, svgFigure } from "../../src/plots/render.ts";
 import { svgToPng } from "../../src/plots/png.ts";
+import { betaTrajectories } from "../../src/plots/search.ts";
+import { quickstartAlpha } from "./frames.ts";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -41,4 +43,35 @@ Deno.test("svgToPng / Figure.save: bad scale, missing font and unknown file type
   await fig.save(`${dir}/x.svg`);
   assert.equal(await Deno.readTextFile(`${dir}/x.svg`), text("figure") + "\n");
   await Deno.remove(dir, { recursive: true });
+});
+
+/** The display bundle's PNG as bytes. */
+function decodePng(bundle: Record<string, string>): Uint8Array {
+  return Uint8Array.from(atob(bundle["image/png"]), (c) => c.charCodeAt(0));
+}
+
+Deno.test("Figure display bundle: SVG, a PNG of the figure's size × DISPLAY_PNG_SCALE with its text drawn, and a line of text", async () => {
+  const fig = betaTrajectories(quickstartAlpha(), { edge: "1<-0" });
+  const bundle = await fig[JUPYTER_DISPLAY]();
+  assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "image/svg+xml", "text/plain"]);
+  assert.equal(bundle["image/svg+xml"], fig.svg);
+  assert.equal(bundle["text/plain"], `figure 720×304: β of every op on edge 1<-0`);
+  assert.deepEqual([fig.width, fig.height], [720, 304]);
+  const png = decodePng(bundle);
+  assert.deepEqual([...png.slice(0, 8)], PNG_SIGNATURE);
+  assert.deepEqual(pngSize(png), [720 * DISPLAY_PNG_SCALE, 304 * DISPLAY_PNG_SCALE]);
+  // The same figure with its text emptied: the glyphs are what tell the two apart.
+  const untexted = svgFigure(fig.svg.replace(/(<text\b[^>]*>)[^<]*(<\/text>)/g, "$1$2"));
+  const blank = decodePng(await untexted[JUPYTER_DISPLAY]());
+  assert.deepEqual(pngSize(blank), pngSize(png));
+  assert.ok(png.length > blank.length + 1000, "drawn tick labels, legend and title add detail");
+  assert.equal(await fig[JUPYTER_DISPLAY](), bundle, "drawn once per figure");
+  assert.equal((await svgFigure(text("x"))[JUPYTER_DISPLAY]())["text/plain"], "figure 120×30");
+});
+
+Deno.test("Figure display bundle: without a font to draw text with, SVG and text only, and no error", async () => {
+  const fig = svgFigure(text("β"), { title: "t", displayPng: { fontFiles: ["/nonexistent/font.ttf"] } });
+  const bundle = await fig[JUPYTER_DISPLAY]();
+  assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
+  assert.match(bundle["text/plain"], /^figure 120×30: t \(SVG only, no PNG copy: .*not found\)$/);
 });

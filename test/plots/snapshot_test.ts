@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import * as Plot from "../../src/deps/plot.ts";
+import {
+  alphaStatistics,
+  betaRankAccuracy,
+  betaTrajectories,
+  byEpoch,
+  cellDiagram,
+} from "../../src/plots/search.ts";
+import { plotFigure } from "../../src/plots/render.ts";
+import { CELL, offsetRuns, quickstartAlpha, runs, swaps } from "./frames.ts";
+import { assertSnapshot } from "./snapshot.ts";
+
+/** Each figure from frames built here, against its committed SVG (UPDATE_SNAPSHOTS=1 rewrites them). */
+const FIGURES = {
+  "beta-one-run": () => betaTrajectories(quickstartAlpha(), { edge: "1<-0" }),
+  "beta-multi-run": () => betaTrajectories(runs().alpha, { edge: "3<-0", warmupEpochs: 2 }),
+  "alpha-statistics": () => alphaStatistics(runs().metrics),
+  "by-epoch-linear": () =>
+    byEpoch(runs().metrics, "cifar10", { label: "CIFAR-10 (%)", reference: 94.37, warmupEpochs: 2 }),
+  "by-epoch-log": () =>
+    byEpoch(runs().metrics, "minTop2Gap", {
+      label: "smallest top-2 β gap",
+      yType: "log",
+      reference: 1e-3,
+      warmupEpochs: 2,
+      dots: false,
+    }),
+  "by-epoch-offsets": () => byEpoch(offsetRuns(), "skipEdges", { label: "skip edges" }),
+  "cell-diagram": () => cellDiagram(CELL, { title: "derived cell" }),
+  "beta-rank-accuracy": () => betaRankAccuracy(swaps(), { title: "β rank vs accuracy" }),
+};
+
+for (const [name, figure] of Object.entries(FIGURES)) {
+  Deno.test(`snapshot ${name}: the figure's SVG is the committed one`, async () => {
+    await assertSnapshot(name, figure().svg);
+  });
+}
+
+Deno.test("snapshots: a figure's SVG does not depend on the figures drawn before it (ids renumbered)", () => {
+  const clipped = () =>
+    plotFigure({ marks: [Plot.lineY([1, 3, 2], { clip: true }), Plot.lineY([2, 1, 3], { clip: true })] }).svg;
+  const first = clipped();
+  for (const f of Object.values(FIGURES)) f();
+  const again = clipped();
+  assert.match(first, /clip-path="url\(#plot-clip-[0-9a-f]{8}-1\)"/, "Plot's clip ids are there, renumbered");
+  assert.equal(again, first);
+  assert.equal(FIGURES["beta-multi-run"]().svg, FIGURES["beta-multi-run"]().svg);
+  const other = plotFigure({ marks: [Plot.lineY([5, 1, 3], { clip: true })] }).svg;
+  const ids = (svg: string) => new Set(svg.match(/plot-clip-[0-9a-f]{8}-\d+/g));
+  assert.ok([...ids(other)].every((id) => !ids(first).has(id)), "different figures keep distinct ids");
+});
