@@ -39,10 +39,13 @@ export interface Figure {
   /** Write the figure to `path`: SVG for `.svg`, PNG for `.png` (see `svgToPng` for the options). */
   save(path: string, png?: PngOptions): Promise<void>;
   /**
-   * What the Deno Jupyter kernel displays (it awaits the promise): `image/svg+xml`, `image/png` (the
-   * same figure drawn by {@link svgToPng}, base64, for frontends that hide SVG: an untrusted classic
-   * Notebook, nbconvert's HTML) and `text/plain` ({@link Figure.text}). Never rejects: when no PNG can be
-   * drawn (no font installed) the bundle holds the SVG and the text, which says so.
+   * What the Deno Jupyter kernel displays (it awaits the promise): `text/html` (an `<img>` of the figure
+   * drawn at {@link DISPLAY_HTML_SCALE}× by {@link svgToPng}, shown at the figure's size), `image/png`
+   * (drawn at {@link DISPLAY_PNG_SCALE}×, base64), `image/svg+xml` and `text/plain` ({@link Figure.text}).
+   * Why the HTML: frontends show the richest type they trust, and every one of them shows an HTML image,
+   * while an untrusted classic Notebook hides SVG and nbconvert's HTML export picks the SVG over the PNG
+   * and strips its drawing (blank boxes). Never rejects: when no PNG can be drawn (no font installed) the
+   * bundle holds the SVG and the text, which says so.
    */
   [JUPYTER_DISPLAY]: () => Promise<DisplayBundle>;
 }
@@ -55,6 +58,12 @@ export interface Figure {
  * output's width). For sharper images save a 2× PNG with {@link Figure.save}.
  */
 export const DISPLAY_PNG_SCALE = 1;
+
+/**
+ * Pixels per SVG unit of the image in a display bundle's `text/html`: 2, sharp on high-density screens;
+ * the `<img>` carries the figure's width and height, so it shows at the figure's size.
+ */
+export const DISPLAY_HTML_SCALE = 2;
 
 /** Options of {@link svgFigure} and {@link plotFigure}. */
 export interface FigureOptions {
@@ -95,8 +104,21 @@ export function svgFigure(svg: string, o: FigureOptions = {}): Figure {
       await Deno.writeFile(path, await svgToPng(svg, png));
     },
     [JUPYTER_DISPLAY]: () => {
-      bundle ??= svgToPng(svg, { scale: DISPLAY_PNG_SCALE, ...o.displayPng }).then(
-        (png) => ({ "image/svg+xml": svg, "image/png": base64(png), "text/plain": text }),
+      bundle ??= Promise.all([
+        svgToPng(svg, { scale: DISPLAY_PNG_SCALE, ...o.displayPng }),
+        svgToPng(svg, {
+          ...o.displayPng,
+          scale: DISPLAY_HTML_SCALE * (o.displayPng?.scale ?? DISPLAY_PNG_SCALE),
+        }),
+      ]).then(
+        ([png, sharp]) => ({
+          "text/html":
+            `<img src="data:image/png;base64,${base64(sharp)}" width="${width}" height="${height}" ` +
+            `alt="${escapeAttribute(text)}">`,
+          "image/png": base64(png),
+          "image/svg+xml": svg,
+          "text/plain": text,
+        }),
         (e: unknown) => ({
           "image/svg+xml": svg,
           "text/plain": `${text} (SVG only, no PNG copy: ${e instanceof Error ? e.message : String(e)})`,
@@ -203,4 +225,8 @@ function standalone(el: DomElement): string {
 
 function escape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function escapeAttribute(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 }

@@ -60,6 +60,7 @@ Deno.test("figures: standalone SVG with the series' labels, shown inline by Jupy
   assert.deepEqual(Object.keys(await beta[JUPYTER_DISPLAY]()).sort(), [
     "image/png",
     "image/svg+xml",
+    "text/html",
     "text/plain",
   ]);
   assert.throws(() => betaTrajectories(alpha, { edge: "9<-0" }), /no rows for edge "9<-0"/);

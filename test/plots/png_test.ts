@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { DISPLAY_PNG_SCALE, JUPYTER_DISPLAY, svgFigure } from "../../src/plots/render.ts";
+import {
+  DISPLAY_HTML_SCALE,
+  DISPLAY_PNG_SCALE,
+  JUPYTER_DISPLAY,
+  svgFigure,
+} from "../../src/plots/render.ts";
 import { svgToPng } from "../../src/plots/png.ts";
 import { betaTrajectories } from "../../src/plots/search.ts";
 import { quickstartAlpha } from "./frames.ts";
@@ -53,8 +58,15 @@ function decodePng(bundle: Record<string, string>): Uint8Array {
 Deno.test("Figure display bundle: SVG, a PNG of the figure's size × DISPLAY_PNG_SCALE with its text drawn, and a line of text", async () => {
   const fig = betaTrajectories(quickstartAlpha(), { edge: "1<-0" });
   const bundle = await fig[JUPYTER_DISPLAY]();
-  assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "image/svg+xml", "text/plain"]);
+  assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "image/svg+xml", "text/html", "text/plain"]);
   assert.equal(bundle["image/svg+xml"], fig.svg);
+  // The HTML image (what frontends show first): a sharper PNG, shown at the figure's size.
+  const html = bundle["text/html"].match(
+    /^<img src="data:image\/png;base64,([^"]+)" width="720" height="304" alt="[^"]+">$/,
+  );
+  assert.ok(html, bundle["text/html"].slice(0, 80));
+  const sharp = Uint8Array.from(atob(html[1]), (c) => c.charCodeAt(0));
+  assert.deepEqual(pngSize(sharp), [720 * DISPLAY_HTML_SCALE, 304 * DISPLAY_HTML_SCALE]);
   assert.equal(bundle["text/plain"], `figure 720×304: β of every op on edge 1<-0`);
   assert.deepEqual([fig.width, fig.height], [720, 304]);
   const png = decodePng(bundle);
