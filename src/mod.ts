@@ -72,7 +72,21 @@ export type { RunHistory } from "./runs/frames.ts";
 export { alphaStats, top2Gaps } from "./metrics/architecture.ts";
 
 // Figures.
-export * from "./plots/mod.ts";
+export { JUPYTER_DISPLAY, plotFigure, svgFigure } from "./plots/render.ts";
+export type { Figure, FigureOptions } from "./plots/render.ts";
+export { alphaStatistics, betaRankAccuracy, betaTrajectories, byEpoch, cellDiagram } from "./plots/search.ts";
+export type {
+  BetaRankOptions,
+  BetaTrajectoryOptions,
+  ByEpochOptions,
+  CellDiagramOptions,
+  EpochFigureOptions,
+  WarmupOption,
+} from "./plots/search.ts";
+export { METHOD_COLORS } from "./plots/scales.ts";
+export type { ColorChoice } from "./plots/scales.ts";
+export { svgToPng } from "./plots/png.ts";
+export type { PngOptions } from "./plots/png.ts";
 
 // Data.
 export { ensureCifar10, loadSearchData } from "./data/searchData.ts";
