@@ -4,9 +4,10 @@
  * validation accuracies; ranks, percentiles, the optimum and the top k per dataset.
  *
  * ```ts
- * import { loadNb201 } from "./src/benchmarks/nb201.ts";
+ * import { loadNb201 } from "./nb201.ts";
  * const nb = loadNb201();
- * nb.accuracy("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|").cifar10; // 93.91
+ * const resnet = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|";
+ * console.assert(nb.accuracy(resnet).cifar10 === 93.91);
  * nb.rank(["skip_connect", "skip_connect", "skip_connect", "skip_connect", "skip_connect", "skip_connect"]);
  * nb.topK(10, "cifar100"); // a polars DataFrame, best first
  * ```

@@ -68,7 +68,8 @@ export interface CachedSearchOptions extends Omit<SearchOptions, "out" | "resume
  * continued, if interrupted) in `<root>/<runName(config)>`, the folder `deno task search` uses for it too.
  * @example
  * ```ts
- * import { cachedSearch, searchConfig } from "../mod.ts";
+ * import { cachedSearch, searchConfig, selectBackend } from "../mod.ts";
+ * await selectBackend("wasm");
  * const root = await Deno.makeTempDir();
  * const config = searchConfig({ method: "darts", preset: "smoke", epochs: 1, data: { limit: 64 } });
  * const first = await cachedSearch(config, { root, progress: false });
