@@ -42,6 +42,13 @@ export interface SelectBackendOptions {
    * Fixed at the backend's first start in a process.
    */
   threads?: number;
+  /**
+   * Refuse `"webgpu"` when Deno's adapter is a software one such as llvmpipe (default false: it is
+   * used). Small programs run there, but it is far slower than wasm and the search fails on it
+   * (tfjs' WebGPU backend draws through a canvas a software adapter lacks), so the CLI sets this unless
+   * told `--allow-software-webgpu`. `"auto"` never picks a software adapter either way.
+   */
+  refuseSoftwareAdapter?: boolean;
 }
 
 /** Raised when a backend cannot be used; the message says what to do. */
@@ -101,21 +108,27 @@ async function initNode(name: "tensorflow" | "tensorflow-gpu"): Promise<string> 
   return `${pkg} (libtensorflow)`;
 }
 
+/** Whether a WebGPU adapter is a software one (llvmpipe, SwiftShader), and how it names itself. */
+function adapterKind(adapter: any): { software: boolean; description: string } {
+  const info = adapter.info ?? {};
+  const description = [info.vendor, info.device, info.description].filter(Boolean).join(" ") ||
+    "unknown adapter";
+  const software = !!(adapter.isFallbackAdapter || info.isFallbackAdapter) ||
+    /llvmpipe|swiftshader|software/i.test(description);
+  return { software, description };
+}
+
 /** A hardware WebGPU adapter, or undefined when Deno has none (or only a software one). */
 async function hardwareAdapter(): Promise<{ description: string } | undefined> {
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) return undefined;
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
   if (!adapter) return undefined;
-  const info = adapter.info ?? {};
-  const description = [info.vendor, info.device, info.description].filter(Boolean).join(" ") ||
-    "unknown adapter";
-  const software = adapter.isFallbackAdapter || info.isFallbackAdapter ||
-    /llvmpipe|swiftshader|software/i.test(description);
+  const { software, description } = adapterKind(adapter);
   return software ? undefined : { description };
 }
 
-async function initWebgpu(): Promise<string> {
+async function initWebgpu(options: SelectBackendOptions): Promise<string> {
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) {
     throw new BackendError(
@@ -126,6 +139,13 @@ async function initWebgpu(): Promise<string> {
   if (!adapter) {
     throw new BackendError(
       `backend "webgpu": Deno found no WebGPU adapter (no GPU driver?); use --backend wasm`,
+    );
+  }
+  const kind = adapterKind(adapter);
+  if (kind.software && options.refuseSoftwareAdapter) {
+    throw new BackendError(
+      `backend "webgpu": Deno's WebGPU adapter is a software adapter (${kind.description}), ` +
+        `far slower than wasm and the search fails on it: use --backend wasm, or --allow-software-webgpu to try`,
     );
   }
   await import("../deps/tfjs_backend_webgpu.ts");
@@ -139,7 +159,10 @@ async function initWebgpu(): Promise<string> {
 /** Threads of the wasm backend: options, then SADARTS_WASM_THREADS, then every core (at most 8). */
 function wasmThreads(requested?: number): number {
   const env = Deno.env.get("SADARTS_WASM_THREADS");
-  const n = requested ?? (env !== undefined ? Number(env) : Math.min(8, navigator.hardwareConcurrency || 1));
+  const n = requested ??
+    (env !== undefined
+      ? (/^\d+$/.test(env.trim()) ? Number(env) : NaN)
+      : Math.min(8, navigator.hardwareConcurrency || 1));
   if (!Number.isInteger(n) || n < 1 || n > 8) {
     throw new BackendError(
       `wasm threads must be an integer from 1 to 8, got ${requested ?? `SADARTS_WASM_THREADS=${env}`}`,

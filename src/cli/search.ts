@@ -1,21 +1,24 @@
 /**
  * `deno task search [options]`: run a NAS-Bench-201 search from the command line. With no options it
- * runs SA-DARTS at the `cpu` preset on the shipped data into `runs/sa-cpu-s0/`. `--help` lists the
+ * runs SA-DARTS at the `cpu` preset on the shipped data into `runs/sa-cpu-s0-<config hash>/`. `--help` lists the
  * options. A killed run continues with the same command plus `--resume`.
  * @module
  */
-import { parseArgs } from "node:util";
 import { selectBackend } from "../backend/select.ts";
 import { METHODS } from "../methods/mod.ts";
 import { ensureCifar10 } from "../data/searchData.ts";
 import {
+  didYouMean,
   type LambdaConfig,
+  loadConfigFile,
   type MethodConfig,
   PRESETS,
+  type SearchConfig,
   searchConfig,
   type SearchConfigOptions,
 } from "../search/config.ts";
 import { search, type SearchProgress } from "../search/search.ts";
+import { cachedRunFolder } from "../search/cache.ts";
 
 const HELP = `deno task search [options]
 
@@ -31,175 +34,409 @@ const HELP = `deno task search [options]
   --seed N                 seed of weights, α, data order and sampling (default 0)
   --epochs N               epochs (default: the preset's)
   --backend NAME           auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu (default auto)
-  --threads N              wasm threads (default: every core)
-  --out DIR                run folder (default runs/<method>-<preset>-s<seed>)
+  --threads N              wasm threads, 1 to 8 (default: every core, at most 8); wasm only
+  --allow-software-webgpu  let --backend webgpu run on a software adapter (llvmpipe: slow, and tfjs fails)
+  --out DIR                run folder (default runs/<method>-<preset>-s<seed>-<config hash>, the
+                           folder cachedSearch uses for the same config in a notebook)
   --resume                 continue the run in --out from its last checkpoint (or read it back if finished)
+  --config FILE            start from a config file: a run folder's config.json (or the folder), or JSON
+                           with any of searchConfig's fields; the other flags override its fields
 
  method knobs
   --nu X --mu X            SA: negative slope ν ∈ [0, 1] (default 1: eq. 8) and smoothness μ (eq. 7)
   --lambda X               constant λ (SA or Beta)
   --lambda-divisor X       SA: λ_e = epoch / X, epochs counted from 1 (default 5)
   --lambda-slope X         Beta: λ = X · epoch, 0-based (default 0.5)
+  --lambda-points E:X,...  λ through (epoch, λ) points, e.g. 0:0,10:2,20:2: linear between them, held
+                           outside; epochs 0-based, increasing
   --alpha-scale X          α init scale · N(0, 1) (default 1e-3)
   --alpha-offset X         constant added to every α (negative-init study)
   --alpha-bias OP=X        added to one op's α on every edge, e.g. skip_connect=0.1 (repeatable)
   --warmup-epochs N        epochs that train the weights only (default 0)
   --arch-lr X --arch-weight-decay X --weight-lr X --weight-decay X --grad-clip X
+  --weight-lr-min X        where the weights' cosine lr schedule ends (default 1e-3; ≤ --weight-lr)
   --tau-max X --tau-min X  SNAS temperature
 
  data and model
   --data PATH              images: a sadarts file, or official CIFAR-10 binaries (file or folder)
   --data-format F          sadarts or cifar10 (default: the preset's)
-  --download               fetch the official CIFAR-10 archive first when missing (paper preset)
+  --download               fetch the official CIFAR-10 archive into --data's folder (default
+                           data/cifar10) when missing; for cifar10 data only (the paper preset)
   --limit N --batch-size N --downsample N --augment --no-augment --cutout N
   --channels N --cells N   supernet C and N
   --no-eval                skip the per-epoch evaluation pass on the validation half
 
   --json                   print the summary as JSON on stdout at the end
   --quiet                  no progress output
+
+ Numbers are decimal (1e-3 and 0.5, not 0x10); each option is given once, except --alpha-bias.
 `;
 
+/** The options `deno task search` takes: switches, and options with a value (one each, or repeatable). */
+const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
+  help: "switch",
+  config: "value",
+  space: "value",
+  method: "value",
+  preset: "value",
+  seed: "value",
+  epochs: "value",
+  backend: "value",
+  threads: "value",
+  "allow-software-webgpu": "switch",
+  out: "value",
+  resume: "switch",
+  nu: "value",
+  mu: "value",
+  lambda: "value",
+  "lambda-divisor": "value",
+  "lambda-slope": "value",
+  "lambda-points": "value",
+  "alpha-scale": "value",
+  "alpha-offset": "value",
+  "alpha-bias": "repeatable",
+  "warmup-epochs": "value",
+  "arch-lr": "value",
+  "arch-weight-decay": "value",
+  "weight-lr": "value",
+  "weight-lr-min": "value",
+  "weight-decay": "value",
+  "grad-clip": "value",
+  "tau-max": "value",
+  "tau-min": "value",
+  data: "value",
+  "data-format": "value",
+  download: "switch",
+  limit: "value",
+  "batch-size": "value",
+  downsample: "value",
+  augment: "switch",
+  "no-augment": "switch",
+  cutout: "value",
+  channels: "value",
+  cells: "value",
+  "no-eval": "switch",
+  json: "switch",
+  quiet: "switch",
+};
+
+const SEE_HELP = "see deno task search --help";
+
+/**
+ * The command line as option → values. Refuses, naming the option: an unknown one (with the closest
+ * known name), a missing value, a value given to a switch, and a repeated option (only --alpha-bias
+ * repeats). Values may start with "-" (`--alpha-offset -0.5`).
+ */
+function readOptions(args: string[]): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-h") {
+      seen.set("help", [""]);
+      continue;
+    }
+    if (!a.startsWith("-") || /^-[\d.]/.test(a) || a === "-" || a === "--") {
+      const hint = Object.hasOwn(PRESETS, a) ? ` (did you mean --preset ${a}?)` : "";
+      throw new Error(`unexpected argument "${a}"${hint}: options start with --; ${SEE_HELP}`);
+    }
+    const eq = a.indexOf("=");
+    const name = (eq < 0 ? a : a.slice(0, eq)).replace(/^--?/, "");
+    const kind = a.startsWith("--") && Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
+    if (!kind) {
+      const flag = eq < 0 ? a : a.slice(0, eq);
+      const close = a.startsWith("--") ? didYouMean(name, Object.keys(OPTIONS)) : undefined;
+      throw new Error(`unknown option ${flag}: ${close ? `did you mean --${close}? ` : ""}${SEE_HELP}`);
+    }
+    let value = "";
+    if (kind === "switch") {
+      if (eq >= 0) {
+        throw new Error(`--${name} takes no value, got "${a.slice(eq + 1)}": write --${name} alone`);
+      }
+    } else if (eq >= 0) {
+      value = a.slice(eq + 1);
+    } else {
+      const next = args[i + 1];
+      if (next === undefined) throw new Error(`--${name} needs a value: ${SEE_HELP}`);
+      if (next.startsWith("--")) {
+        throw new Error(`--${name} needs a value, got the option ${next}: write --${name} VALUE`);
+      }
+      value = next;
+      i++;
+    }
+    const values = seen.get(name);
+    if (values && kind !== "repeatable") {
+      const shown = kind === "switch" ? "" : ` (${values[0]}, then ${value})`;
+      throw new Error(`--${name} is given twice${shown}: give it once`);
+    }
+    seen.set(name, [...(values ?? []), value]);
+  }
+  return seen;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A decimal number (no hex, binary, Infinity or blanks), or undefined when the flag is absent. */
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x)) throw new Error(`--${flag} expects a number, got "${v}"`);
+  if (!DECIMAL.test(v) || !Number.isFinite(x)) {
+    throw new Error(`--${flag} expects a decimal number, got "${v}"`);
+  }
   return x;
+}
+
+/** `--lambda-points 0:0,10:2,20:2` as [[0, 0], [10, 2], [20, 2]]. */
+function lambdaPoints(v: string): [number, number][] {
+  return v.split(",").map((pair) => {
+    const parts = pair.split(":");
+    if (parts.length !== 2) {
+      throw new Error(`--lambda-points expects EPOCH:LAMBDA pairs such as 0:0,10:2,20:2, got "${pair}"`);
+    }
+    return parts.map((p) => {
+      if (!DECIMAL.test(p.trim()) || !Number.isFinite(Number(p))) {
+        throw new Error(`--lambda-points expects decimal numbers, got "${p}" in "${v}"`);
+      }
+      return Number(p);
+    }) as [number, number];
+  });
 }
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The config and run options the command line asks for. */
-export function parseSearchArgs(args: string[]) {
-  // "--epochs -1" must reach the range check, not parseArgs' "ambiguous argument" error.
-  const joined = args.flatMap((a, i) =>
-    /^-[\d.]/.test(a) && args[i - 1]?.startsWith("--") && !args[i - 1].includes("=") ? [] : [
-      /^-[\d.]/.test(args[i + 1] ?? "") && a.startsWith("--") && !a.includes("=") ? `${a}=${args[i + 1]}` : a,
-    ]
-  );
-  const { values: v, positionals } = parseArgs({
-    args: joined,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      help: { type: "boolean", short: "h" },
-      space: { type: "string" },
-      method: { type: "string" },
-      preset: { type: "string" },
-      seed: { type: "string" },
-      epochs: { type: "string" },
-      backend: { type: "string" },
-      threads: { type: "string" },
-      out: { type: "string" },
-      resume: { type: "boolean" },
-      nu: { type: "string" },
-      mu: { type: "string" },
-      lambda: { type: "string" },
-      "lambda-divisor": { type: "string" },
-      "lambda-slope": { type: "string" },
-      "alpha-scale": { type: "string" },
-      "alpha-offset": { type: "string" },
-      "alpha-bias": { type: "string", multiple: true },
-      "warmup-epochs": { type: "string" },
-      "arch-lr": { type: "string" },
-      "arch-weight-decay": { type: "string" },
-      "weight-lr": { type: "string" },
-      "weight-decay": { type: "string" },
-      "grad-clip": { type: "string" },
-      "tau-max": { type: "string" },
-      "tau-min": { type: "string" },
-      data: { type: "string" },
-      "data-format": { type: "string" },
-      download: { type: "boolean" },
-      limit: { type: "string" },
-      "batch-size": { type: "string" },
-      downsample: { type: "string" },
-      augment: { type: "boolean" },
-      "no-augment": { type: "boolean" },
-      cutout: { type: "string" },
-      channels: { type: "string" },
-      cells: { type: "string" },
-      "no-eval": { type: "boolean" },
-      json: { type: "boolean" },
-      quiet: { type: "boolean" },
-    },
-  });
-  if (positionals.length) throw new Error(`unexpected argument "${positionals[0]}" (options start with --)`);
-  const lambdas = ["lambda", "lambda-divisor", "lambda-slope"].filter((k) =>
-    v[k as keyof typeof v] !== undefined
-  );
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `over` on top of `base`: one level deep for model, data and methodOptions (two for its groups). */
+function mergeOptions(base: SearchConfigOptions, over: SearchConfigOptions): SearchConfigOptions {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = (base as Record<string, unknown>)[k];
+    if ((k === "model" || k === "data") && isPlainObject(b)) out[k] = { ...b, ...defined(v as object) };
+    else if (k === "methodOptions" && isPlainObject(b)) {
+      const m: Record<string, unknown> = { ...b };
+      for (const [mk, mv] of Object.entries(v as object)) {
+        const bm = b[mk];
+        if (mk === "alphaInit" && isPlainObject(bm) && isPlainObject(mv)) {
+          m[mk] = { ...bm, ...mv, ...(mv.bias ? { bias: { ...(bm.bias as object), ...mv.bias } } : {}) };
+        } else if ((mk === "archOptimizer" || mk === "weightOptimizer") && isPlainObject(bm)) {
+          m[mk] = { ...bm, ...(mv as object) };
+        } else m[mk] = mv;
+      }
+      out[k] = m;
+    } else out[k] = v;
+  }
+  return out as SearchConfigOptions;
+}
+
+/** What `parseSearchArgs` returns: the checked config and how to run it. */
+export interface SearchArgs {
+  help: boolean;
+  config: SearchConfig;
+  out: string;
+  resume: boolean;
+  backend: string;
+  threads?: number;
+  allowSoftwareWebgpu: boolean;
+  download: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/**
+ * The config and run options the command line asks for: `--config FILE` (a run folder's config.json,
+ * or a file of `searchConfig` options) with the flags on top, then the preset's defaults. Throws with a
+ * one- or two-line message naming the flag and what to do; also refuses flags that would be ignored
+ * (`--download` for data that is not official CIFAR-10, `--threads` off wasm) and `--resume` of a
+ * folder that does not exist.
+ */
+export function parseSearchArgs(args: string[]): SearchArgs {
+  const seen = readOptions(args);
+  const one = (k: string) => seen.get(k)?.[0];
+  const flag = (k: string) => seen.has(k) ? true : undefined;
+  const v = {
+    help: flag("help"),
+    out: one("out"),
+    resume: flag("resume"),
+    backend: one("backend"),
+    threads: one("threads"),
+    download: flag("download"),
+    json: flag("json"),
+    quiet: flag("quiet"),
+  };
+  const lambdas = ["lambda", "lambda-divisor", "lambda-slope", "lambda-points"].filter((k) => seen.has(k));
   if (lambdas.length > 1) throw new Error(`give one of --${lambdas.join(", --")}, not several`);
   let lambda: LambdaConfig | undefined;
-  if (v.lambda !== undefined) lambda = num("lambda", v.lambda);
-  if (v["lambda-divisor"] !== undefined) lambda = { divisor: num("lambda-divisor", v["lambda-divisor"])! };
-  if (v["lambda-slope"] !== undefined) lambda = { slope: num("lambda-slope", v["lambda-slope"])! };
+  if (seen.has("lambda")) lambda = num("lambda", one("lambda"));
+  if (seen.has("lambda-divisor")) lambda = { divisor: num("lambda-divisor", one("lambda-divisor"))! };
+  if (seen.has("lambda-slope")) lambda = { slope: num("lambda-slope", one("lambda-slope"))! };
+  if (seen.has("lambda-points")) lambda = { points: lambdaPoints(one("lambda-points")!) };
   let bias: Record<string, number> | undefined;
-  for (const b of v["alpha-bias"] ?? []) {
-    const m = b.match(/^([a-z0-9_]+)=(.+)$/);
+  for (const b of seen.get("alpha-bias") ?? []) {
+    const m = b.match(/^([^=]+)=(.+)$/);
     if (!m) throw new Error(`--alpha-bias expects OP=VALUE such as skip_connect=0.1, got "${b}"`);
+    if (bias && Object.hasOwn(bias, m[1])) {
+      throw new Error(`--alpha-bias gives ${m[1]} twice (${bias[m[1]]}, then ${m[2]}): give each op once`);
+    }
     (bias ??= {})[m[1]] = num("alpha-bias", m[2])!;
   }
   const methodOptions: MethodConfig = defined({
-    nu: num("nu", v.nu),
-    mu: num("mu", v.mu),
+    nu: num("nu", one("nu")),
+    mu: num("mu", one("mu")),
     lambda,
-    tauMax: num("tau-max", v["tau-max"]),
-    tauMin: num("tau-min", v["tau-min"]),
-    warmupEpochs: num("warmup-epochs", v["warmup-epochs"]),
-    gradClip: num("grad-clip", v["grad-clip"]),
+    tauMax: num("tau-max", one("tau-max")),
+    tauMin: num("tau-min", one("tau-min")),
+    warmupEpochs: num("warmup-epochs", one("warmup-epochs")),
+    gradClip: num("grad-clip", one("grad-clip")),
   });
   const alphaInit = defined({
-    scale: num("alpha-scale", v["alpha-scale"]),
-    offset: num("alpha-offset", v["alpha-offset"]),
+    scale: num("alpha-scale", one("alpha-scale")),
+    offset: num("alpha-offset", one("alpha-offset")),
     bias,
   });
   if (Object.keys(alphaInit).length) methodOptions.alphaInit = alphaInit;
   const archOptimizer = defined({
-    lr: num("arch-lr", v["arch-lr"]),
-    weightDecay: num("arch-weight-decay", v["arch-weight-decay"]),
+    lr: num("arch-lr", one("arch-lr")),
+    weightDecay: num("arch-weight-decay", one("arch-weight-decay")),
   });
   if (Object.keys(archOptimizer).length) methodOptions.archOptimizer = archOptimizer;
   const weightOptimizer = defined({
-    lr: num("weight-lr", v["weight-lr"]),
-    weightDecay: num("weight-decay", v["weight-decay"]),
+    lr: num("weight-lr", one("weight-lr")),
+    minLr: num("weight-lr-min", one("weight-lr-min")),
+    weightDecay: num("weight-decay", one("weight-decay")),
   });
   if (Object.keys(weightOptimizer).length) methodOptions.weightOptimizer = weightOptimizer;
-  if (v.augment && v["no-augment"]) throw new Error("give --augment or --no-augment, not both");
-  if (v["data-format"] !== undefined && !["sadarts", "cifar10"].includes(v["data-format"])) {
-    throw new Error(`unknown --data-format "${v["data-format"]}": choose sadarts or cifar10`);
+  if (seen.has("augment") && seen.has("no-augment")) {
+    throw new Error("give --augment or --no-augment, not both");
   }
-  const configOptions: SearchConfigOptions = {
-    space: v.space,
-    method: v.method,
-    preset: v.preset,
-    seed: num("seed", v.seed),
-    epochs: num("epochs", v.epochs),
+  const format = one("data-format");
+  if (format !== undefined && !["sadarts", "cifar10"].includes(format)) {
+    throw new Error(`unknown --data-format "${format}": choose sadarts or cifar10`);
+  }
+  const flags: SearchConfigOptions = {
+    space: one("space"),
+    method: one("method"),
+    preset: one("preset"),
+    seed: num("seed", one("seed")),
+    epochs: num("epochs", one("epochs")),
     methodOptions,
-    model: defined({ channels: num("channels", v.channels), cellsPerStage: num("cells", v.cells) }),
+    model: defined({ channels: num("channels", one("channels")), cellsPerStage: num("cells", one("cells")) }),
     data: defined({
-      path: v.data,
-      format: v["data-format"] as "sadarts" | "cifar10" | undefined,
-      limit: num("limit", v.limit),
-      batchSize: num("batch-size", v["batch-size"]),
-      downsample: num("downsample", v.downsample),
-      augment: v.augment ? true : v["no-augment"] ? false : undefined,
-      cutout: num("cutout", v.cutout),
+      path: one("data"),
+      format: format as "sadarts" | "cifar10" | undefined,
+      limit: num("limit", one("limit")),
+      batchSize: num("batch-size", one("batch-size")),
+      downsample: num("downsample", one("downsample")),
+      augment: seen.has("augment") ? true : seen.has("no-augment") ? false : undefined,
+      cutout: num("cutout", one("cutout")),
     }),
-    evaluate: v["no-eval"] ? false : undefined,
+    evaluate: seen.has("no-eval") ? false : undefined,
   };
+  const file = one("config");
+  const configOptions = file === undefined ? flags : mergeOptions(loadConfigFile(file), flags);
   const config = searchConfig(configOptions);
-  return {
+  const threads = num("threads", v.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 8)) {
+    throw new Error(`--threads must be an integer from 1 to 8, got ${v.threads}`);
+  }
+  if (threads !== undefined && v.backend !== undefined && !["wasm", "auto"].includes(v.backend)) {
+    throw new Error(
+      `--threads applies to the wasm backend only, not --backend ${v.backend}: drop --threads, or use --backend wasm`,
+    );
+  }
+  if (v.download && config.data.format !== "cifar10") {
+    throw new Error(
+      `--download fetches the official CIFAR-10, which the ${config.preset} preset's ${config.data.format} data ` +
+        `does not read: drop --download, or use --preset paper (or --data-format cifar10)`,
+    );
+  }
+  const o = {
     help: v.help ?? false,
     config,
-    out: v.out ?? `runs/${config.method}-${config.preset}-s${config.seed}`,
+    out: v.out ?? cachedRunFolder(config),
     resume: v.resume ?? false,
     backend: v.backend ?? "auto",
-    threads: num("threads", v.threads),
+    threads,
+    allowSoftwareWebgpu: seen.has("allow-software-webgpu"),
     download: v.download ?? false,
     json: v.json ?? false,
     quiet: v.quiet ?? false,
   };
+  checkPaths(o);
+  return o;
+}
+
+function kindOf(path: string): "file" | "folder" | undefined {
+  try {
+    return Deno.statSync(path).isDirectory ? "folder" : "file";
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Refuse what the paths make impossible, before a backend starts or a folder is made. */
+function checkPaths(o: SearchArgs): void {
+  if (o.resume && kindOf(o.out) === undefined) {
+    throw new Error(
+      `--resume: there is nothing to resume in ${o.out} (no such folder): drop --resume to start a fresh run, ` +
+        `or give the --out of the run to continue`,
+    );
+  }
+  const path = o.config.data.path;
+  if (o.download && path !== undefined && kindOf(path) === "file") {
+    throw new Error(
+      `--download saves CIFAR-10 into a folder, but --data ${path} is a file: drop --download to read the ` +
+        `file, or give --data a folder`,
+    );
+  }
+}
+
+/** What one progress line shows. */
+export interface ProgressLineParts {
+  /** 1-based epoch and the total. */
+  epoch: number;
+  epochs: number;
+  /** Steps done in this epoch, and per epoch. */
+  step: number;
+  steps: number;
+  /** Mean training loss so far. */
+  loss: number;
+  /** Seconds left (estimate). */
+  eta: number;
+  /** The derived cell. */
+  cell: string;
+}
+
+/**
+ * The progress line for a terminal `width` columns wide: `epoch 3/20 [####....] 12/78 loss 2.303 ETA
+ * 1m23s |cell|`, never longer than `width − 1` characters (the last column is left free: some terminals
+ * wrap when it is written). What does not fit is dropped, least important first: the cell, then the bar;
+ * what still does not fit is cut.
+ */
+export function progressLine(p: ProgressLineParts, width: number): string {
+  const max = Math.max(1, Math.floor(width) - 1);
+  const head = `epoch ${p.epoch}/${p.epochs}`;
+  const tail = `${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ETA ${clock(p.eta)}`;
+  const barWidth = 20;
+  const filled = Math.max(0, Math.min(barWidth, Math.round((barWidth * p.step) / p.steps)));
+  const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}]`;
+  for (const parts of [[head, bar, tail, p.cell], [head, bar, tail], [head, tail]]) {
+    const line = parts.join(" ");
+    if (line.length <= max) return line;
+  }
+  return `${head} ${tail}`.slice(0, max);
+}
+
+/** Columns of the terminal on stderr (80 when it has none or says 0). */
+function terminalWidth(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }
 
 function clock(seconds: number): string {
@@ -217,7 +454,10 @@ async function main(args: string[]): Promise<void> {
   }
   const o = parseSearchArgs(args);
   const err = (s: string) => !o.quiet && console.error(s);
-  const backend = await selectBackend(o.backend, { threads: o.threads });
+  const backend = await selectBackend(o.backend, {
+    threads: o.threads,
+    refuseSoftwareAdapter: !o.allowSoftwareWebgpu,
+  });
   err(
     `sadarts: ${o.config.method} on ${o.config.space}, preset ${o.config.preset}, seed ${o.config.seed}, ` +
       `${o.config.epochs} epochs, backend ${backend.name} (${backend.description}) → ${o.out}`,
@@ -237,13 +477,19 @@ async function main(args: string[]): Promise<void> {
     stepsDone++;
     const perStep = (performance.now() - started) / 1000 / stepsDone;
     const left = ((p.epochs - p.epoch - 1) * p.steps + (p.steps - p.step)) * perStep;
-    const width = 20;
-    const filled = Math.round((width * p.step) / p.steps);
-    const bar = "#".repeat(filled) + ".".repeat(width - filled);
-    Deno.stderr.writeSync(encoder.encode(
-      `\repoch ${p.epoch + 1}/${p.epochs} [${bar}] ${p.step}/${p.steps} loss ${p.trainLoss.toFixed(3)} ` +
-        `ETA ${clock(left)} ${p.cell}\x1b[K`,
-    ));
+    const line = progressLine(
+      {
+        epoch: p.epoch + 1,
+        epochs: p.epochs,
+        step: p.step,
+        steps: p.steps,
+        loss: p.trainLoss,
+        eta: left,
+        cell: p.cell,
+      },
+      terminalWidth(),
+    );
+    Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
   };
   const result = await search(o.config, {
     out: o.out,

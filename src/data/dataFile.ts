@@ -19,6 +19,7 @@ export async function readDataFile<T>(
     bytes = await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new Error(missing(name));
+    if (e instanceof Deno.errors.IsADirectory) throw new Error(folderNotFile(name));
     throw e;
   }
   try {
@@ -28,12 +29,24 @@ export async function readDataFile<T>(
   }
 }
 
-/** The bytes of `path`, or undefined when there is no such file (other errors are thrown). */
+/** The message for a folder where a file was expected. */
+function folderNotFile(name: string): string {
+  return `${name} is a folder, not a file: give the file's path (or move the folder away if it stands ` +
+    `where a file should be)`;
+}
+
+/**
+ * The bytes of `path`, or undefined when there is no such file; a folder in its place is an error that
+ * says so (other errors are thrown as they are).
+ */
 export async function readFileIfExists(path: string | URL): Promise<Uint8Array | undefined> {
   try {
     return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new Error(folderNotFile(path instanceof URL ? path.pathname : path));
+    }
     throw e;
   }
 }

@@ -74,6 +74,13 @@ export async function loadSearchData(data: DataConfig): Promise<ImageSet> {
   let set = data.format === "sadarts"
     ? await loadSadartsFile(data.path ?? BUNDLED_CIFAR10_16X16)
     : await loadCifar10(data.path);
+  if (set.channels !== 3) {
+    const name = data.path ?? BUNDLED_CIFAR10_16X16;
+    throw new Error(
+      `${name} has ${set.channels}-channel images, but the search normalises with CIFAR-10's per-channel ` +
+        `statistics and needs 3 (RGB): convert the file to 3 channels`,
+    );
+  }
   if (data.limit !== undefined) {
     if (data.limit > set.count) {
       throw new Error(`data.limit ${data.limit} is more than the ${set.count} images of the data`);

@@ -15,28 +15,49 @@ import type { DirichletOptions } from "../samplers/dirichlet.ts";
 import type { GumbelOptions } from "../samplers/gumbel.ts";
 import type { Sampler } from "../samplers/sampler.ts";
 
-/** Adam on α (torch.optim.Adam: the weight decay is L2 added to the gradient). */
+/**
+ * Adam on α (torch.optim.Adam: the weight decay is L2 added to the gradient). Defaults
+ * (`NB201_ARCH_OPTIMIZER`) in brackets.
+ */
 export interface ArchOptimizerSettings {
+  /** Learning rate [3e-4]. */
   lr: number;
+  /** Adam's (β1, β2) [(0.5, 0.999)]. */
   betas: [number, number];
+  /** L2 weight decay on α [1e-3; 0 for SA]. */
   weightDecay: number;
 }
 
-/** SGD on the weights, with a per-epoch cosine schedule from `lr` down to `minLr`. */
+/**
+ * SGD on the weights, with a per-epoch cosine schedule from `lr` down to `minLr`. Defaults
+ * (`NB201_WEIGHT_OPTIMIZER`) in brackets.
+ */
 export interface WeightOptimizerSettings {
+  /** Learning rate of the first epoch [0.025]. */
   lr: number;
+  /** Momentum [0.9]. */
   momentum: number;
+  /** L2 weight decay [3e-4]. */
   weightDecay: number;
+  /** Nesterov momentum [false]. */
   nesterov: boolean;
+  /**
+   * Where the cosine schedule ends [1e-3]; must not exceed `lr` (the CLI's `--weight-lr-min`). An
+   * absent value keeps the default, so configs without it keep their JSON.
+   */
   minLr: number;
 }
 
-/** α's initial value: scale · N(0, 1) + offset + bias[op] (per column). */
+/** α's initial value: scale · N(0, 1) + offset + bias[op] (per column). Defaults in brackets. */
 export interface AlphaInit {
+  /** Standard deviation of the noise [1e-3]. */
   scale: number;
-  /** Added to every entry (the paper's negative-initialisation study, Table 8). */
+  /** Added to every entry (the paper's negative-initialisation study, Table 8) [0]. */
   offset: number;
-  /** Added to one op's column on every edge, e.g. { skip_connect: 0.1 } (the recovery study, Fig. 4). */
+  /**
+   * Added to one op's column on every edge, e.g. { skip_connect: 0.1 } (the recovery study, Fig. 4)
+   * [none]; op names as the space spells them.
+   */
   bias?: Readonly<Record<string, number>>;
 }
 
@@ -65,11 +86,17 @@ export interface SearchMethod {
  */
 export interface MethodOptions
   extends SmoothActivationOptions, BetaDecayOptions, GumbelOptions, DirichletOptions {
+  /** α's Adam, field by field (absent fields: `NB201_ARCH_OPTIMIZER`'s). */
   archOptimizer?: Partial<ArchOptimizerSettings>;
+  /** The weights' SGD, field by field (absent fields: `NB201_WEIGHT_OPTIMIZER`'s, e.g. minLr 1e-3). */
   weightOptimizer?: Partial<WeightOptimizerSettings>;
+  /** Global L2 norm the weight gradients are clipped to (default 5). */
   gradClip?: number;
+  /** α's initialisation, field by field (absent fields: `NB201_ALPHA_INIT`'s). */
   alphaInit?: Partial<AlphaInit>;
+  /** Epochs that update the weights only (default 0). */
   warmupEpochs?: number;
+  /** PC-DARTS' K (default absent: every channel). */
   partialChannels?: number;
 }
 
@@ -105,7 +132,13 @@ export function checkMethod(m: SearchMethod): SearchMethod {
   finite(n, "archOptimizer.weightDecay", a.weightDecay, 0);
   finite(n, "weightOptimizer.lr", w.lr, 0);
   finite(n, "weightOptimizer.minLr", w.minLr, 0);
-  if (w.minLr > w.lr) fail(n, `weightOptimizer.minLr (${w.minLr}) must not exceed lr (${w.lr})`);
+  if (w.minLr > w.lr) {
+    fail(
+      n,
+      `weightOptimizer.minLr (${w.minLr}) must not exceed lr (${w.lr}), the cosine schedule's start: ` +
+        `lower weightOptimizer.minLr (--weight-lr-min) too`,
+    );
+  }
   if (!(w.momentum >= 0 && w.momentum < 1)) {
     fail(n, `weightOptimizer.momentum must be in [0, 1), got ${w.momentum}`);
   }

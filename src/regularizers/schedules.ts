@@ -42,6 +42,58 @@ export function constantSchedule(value: number): Schedule {
   return () => value;
 }
 
+/** Options of a piecewise linear schedule through (epoch, λ) points. */
+export interface PointsScheduleOptions {
+  /**
+   * The points `[epoch, λ]`, epochs strictly increasing and as the search loop counts them (the first
+   * epoch is 0; `metrics.csv` numbers it 1), λ finite and ≥ 0. At least one point.
+   */
+  points: readonly (readonly [number, number])[];
+  /** What the loop's first epoch counts as (default 0). */
+  countFrom?: number;
+}
+
+/**
+ * λ through the given points: linear between neighbours, held at the first point's λ before it and at
+ * the last point's λ after it. `{ points: [[0, 0], [10, 2], [20, 2]] }` ramps from 0 to 2 over ten epochs,
+ * then stays at 2. Throws, naming the point, on unsorted epochs or a non-finite or negative value.
+ */
+export function pointsSchedule(o: PointsScheduleOptions): Schedule {
+  const who = "lambda points";
+  const points = o.points;
+  if (!Array.isArray(points) || points.length === 0) {
+    throw new Error(`${who}: give at least one [epoch, λ] point, e.g. [[0, 0], [10, 2]]`);
+  }
+  points.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) {
+      throw new Error(`${who}: point ${i} must be an [epoch, λ] pair, got ${JSON.stringify(p)}`);
+    }
+    const [epoch, lambda] = p;
+    if (typeof epoch !== "number" || !Number.isFinite(epoch)) {
+      throw new Error(`${who}: the epoch of point ${i} must be a finite number, got ${epoch}`);
+    }
+    nonNegative(who, "λ", lambda);
+    if (i > 0 && !(epoch > points[i - 1][0])) {
+      throw new Error(
+        `${who}: epochs must increase, got ${points[i - 1][0]} then ${epoch} (points ${i - 1} and ${i}): ` +
+          `sort them and drop duplicates`,
+      );
+    }
+  });
+  const countFrom = nonNegative(who, "countFrom", o.countFrom ?? 0);
+  const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+  return (epoch) => {
+    const x = epoch + countFrom;
+    if (x <= xs[0]) return ys[0];
+    const last = xs.length - 1;
+    if (x >= xs[last]) return ys[last];
+    let i = 1;
+    while (xs[i] < x) i++;
+    const t = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
+    return ys[i - 1] + t * (ys[i] - ys[i - 1]);
+  };
+}
+
 /** Options of SA-DARTS' λ_e. */
 export interface SaScheduleOptions {
   /** λ_e = epoch / divisor (default 5; the paper also uses 2 on NB201 with ν = 0.25, μ = 1e6). */

@@ -7,6 +7,7 @@
  */
 import pl from "../deps/polars.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
+import type { SearchConfig } from "../search/config.ts";
 
 /**
  * One row of `metrics.csv`: the record of one epoch. Epoch 0 is the initial α, before any step, so its
@@ -150,13 +151,20 @@ export async function writeSummary(dir: string, summary: unknown): Promise<void>
 
 /** A finished or partial run read back as frames. */
 export interface RunTables {
-  config: unknown;
+  /**
+   * The run's `config.json` as `search` wrote it (read as is: `checkSearchConfig(run.config)` checks it;
+   * `deno task search --config <folder>` runs it again).
+   */
+  config: SearchConfig;
   metrics?: pl.DataFrame;
   alpha?: pl.DataFrame;
   summary?: unknown;
 }
 
-/** Read a run folder back (the tables that exist). */
+/**
+ * Read the run folder `dir` back: its config (typed), `metrics.csv` and `alpha.csv` as frames and
+ * `summary.json`, each absent when the run has not written it yet.
+ */
 export async function readRun(dir: string): Promise<RunTables> {
   const paths = runPaths(dir);
   const optional = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
@@ -168,7 +176,7 @@ export async function readRun(dir: string): Promise<RunTables> {
     }
   };
   return {
-    config: JSON.parse(await Deno.readTextFile(paths.config)),
+    config: JSON.parse(await Deno.readTextFile(paths.config)) as SearchConfig,
     metrics: await optional(async () => pl.readCSV(await Deno.readTextFile(paths.metrics))),
     alpha: await optional(async () => pl.readCSV(await Deno.readTextFile(paths.alpha))),
     summary: await optional(async () => JSON.parse(await Deno.readTextFile(paths.summary))),

@@ -6,7 +6,7 @@
  */
 import { methodByName, type MethodOptions, METHODS, type SearchMethod } from "../methods/mod.ts";
 import { NB201_OPS } from "../spaces/nb201.ts";
-import { linearSchedule, saSchedule, type Strength } from "../regularizers/schedules.ts";
+import { linearSchedule, pointsSchedule, saSchedule, type Strength } from "../regularizers/schedules.ts";
 
 /** Where the images come from. */
 export interface DataConfig {
@@ -43,12 +43,15 @@ export interface ModelConfig {
 
 /**
  * λ of a regularizer in a config: a constant, SA's `{ divisor, countFrom }` (λ = (epoch + countFrom) /
- * divisor) or a linear `{ slope, start, countFrom }` (λ = start + slope · (epoch + countFrom)).
+ * divisor), a linear `{ slope, start, countFrom }` (λ = start + slope · (epoch + countFrom)), or points
+ * `{ points: [[epoch, λ], …], countFrom }`: piecewise linear through them, held constant outside
+ * (`pointsSchedule`; epochs strictly increasing, λ finite and ≥ 0). Epochs are the loop's, from 0.
  */
 export type LambdaConfig =
   | number
   | { divisor: number; countFrom?: number }
-  | { slope: number; start?: number; countFrom?: number };
+  | { slope: number; start?: number; countFrom?: number }
+  | { points: [number, number][]; countFrom?: number };
 
 /** The JSON form of `MethodOptions`: λ as {@link LambdaConfig} instead of a function. */
 export type MethodConfig = Omit<MethodOptions, "lambda"> & { lambda?: LambdaConfig };
@@ -115,17 +118,340 @@ export function presetByName(name: string): Readonly<Preset> {
   return choose("preset", name, PRESETS);
 }
 
-/** What a config is built from: a preset and the values that differ from it. */
+/**
+ * What a config is built from: a preset and the values that differ from it. Every field is optional;
+ * an absent one takes the default below.
+ */
 export interface SearchConfigOptions {
+  /** The search space (default `nb201`, the only one so far). */
   space?: string;
+  /** The method's name, a key of `METHODS` (default `sa`). */
   method?: string;
+  /** The method's options (default none: the method's own defaults). */
   methodOptions?: MethodConfig;
+  /** The preset the other fields start from (default `cpu`). */
   preset?: string;
+  /** Seed of weights, α, data order and sampling (default 0). */
   seed?: number;
+  /** Epochs (default: the preset's). */
   epochs?: number;
+  /** Supernet fields that differ from the preset's. */
   model?: Partial<ModelConfig>;
+  /** Data fields that differ from the preset's. */
   data?: Partial<DataConfig>;
+  /** Evaluate after every epoch (default: the preset's, true in all three). */
   evaluate?: boolean;
+}
+
+/** The fields of a config, in the order messages list them. */
+const CONFIG_FIELDS = [
+  "space",
+  "method",
+  "methodOptions",
+  "preset",
+  "seed",
+  "epochs",
+  "model",
+  "data",
+  "evaluate",
+] as const;
+
+/**
+ * Upper bounds on counts, against typos such as `--epochs 1e12` (a run of 10^12 epochs): far beyond
+ * any real search, so no sensible config is refused.
+ */
+export const CONFIG_BOUNDS = {
+  epochs: 10000,
+  seed: 2 ** 32 - 1,
+  channels: 1024,
+  cellsPerStage: 100,
+  limit: 100_000_000,
+  downsample: 8,
+  batchSize: 65536,
+  cutout: 1024,
+} as const;
+
+/**
+ * A value as a message shows it: `3` (`3 (a number)` with `typed`, for a field that wants another
+ * type), `"3" (a string)`, `null`, `[0.5] (an array)`.
+ */
+export function describeValue(v: unknown, typed = false): string {
+  if (typeof v === "number") return typed ? `${v} (a number)` : String(v);
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "string") return `${JSON.stringify(v)} (a string)`;
+  if (typeof v === "boolean") return `${v} (a boolean)`;
+  if (typeof v === "function") return "a function";
+  let json: string;
+  try {
+    json = JSON.stringify(v) ?? String(v);
+  } catch {
+    json = String(v);
+  }
+  if (json.length > 40) json = `${json.slice(0, 37)}...`;
+  return `${json} (${Array.isArray(v) ? "an array" : "an object"})`;
+}
+
+/**
+ * The choice closest to `name`, if any is close: the same letters in another case, or a few edits away
+ * (one per four letters, at most two).
+ */
+export function didYouMean(name: string, choices: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const exact = choices.find((c) => c.toLowerCase() === lower);
+  if (exact) return exact;
+  const distance = (a: string, b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) {
+        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      prev = row;
+    }
+    return prev[b.length];
+  };
+  let best: string | undefined, bestD = Math.min(3, Math.max(1, Math.floor(name.length / 4)) + 1);
+  for (const c of choices) {
+    const d = distance(lower, c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function object(name: string, v: unknown): Record<string, unknown> {
+  if (!isObject(v)) throw new Error(`${name} must be an object, got ${describeValue(v, true)}`);
+  return v;
+}
+
+function string(name: string, v: unknown): void {
+  if (typeof v !== "string") throw new Error(`${name} must be a string, got ${describeValue(v, true)}`);
+}
+
+function boolean(name: string, v: unknown): void {
+  if (typeof v !== "boolean") throw new Error(`${name} must be true or false, got ${describeValue(v, true)}`);
+}
+
+function number(name: string, v: unknown): void {
+  if (typeof v !== "number") throw new Error(`${name} must be a number, got ${describeValue(v)}`);
+}
+
+function integer(name: string, v: unknown, min: number, max?: number): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${describeValue(v)}`);
+  }
+  if (max !== undefined && v > max) {
+    throw new Error(`${name} must be at most ${max} (a bound against typos), got ${v}`);
+  }
+}
+
+function unknownField(where: string, key: string, known: readonly string[]): never {
+  const close = didYouMean(key, known);
+  throw new Error(
+    `unknown ${where} "${key}": ${close ? `did you mean "${close}"? ` : ""}choose from ${known.join(", ")}`,
+  );
+}
+
+/** The type of each method option a config may hold (ranges are the method's to check). */
+const METHOD_OPTION_CHECKS: Record<string, (name: string, v: unknown) => void> = {
+  nu: number,
+  mu: number,
+  tauMax: number,
+  tauMin: number,
+  gradClip: number,
+  epochs: (n, v) => integer(n, v, 1),
+  warmupEpochs: (n, v) => integer(n, v, 0),
+  partialChannels: (n, v) => integer(n, v, 1),
+  sampleInEval: boolean,
+  lambda: checkLambdaConfig,
+  archOptimizer: (n, v) =>
+    fields(n, v, {
+      lr: number,
+      weightDecay: number,
+      betas: (n, b) => {
+        if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== "number")) {
+          throw new Error(`${n} must be a pair of numbers, got ${describeValue(b)}`);
+        }
+      },
+    }),
+  weightOptimizer: (n, v) =>
+    fields(n, v, { lr: number, momentum: number, weightDecay: number, minLr: number, nesterov: boolean }),
+  alphaInit: (n, v) =>
+    fields(n, v, {
+      scale: number,
+      offset: number,
+      bias: (n, b) => {
+        for (const [op, x] of Object.entries(object(n, b))) number(`${n}.${op}`, x);
+      },
+    }),
+};
+
+/** Check the types of the defined fields of `v` that `checks` knows; unknown keys are left to others. */
+function fields(name: string, v: unknown, checks: Record<string, (name: string, v: unknown) => void>): void {
+  for (const [k, x] of Object.entries(object(name, v))) {
+    if (x !== undefined && Object.hasOwn(checks, k)) checks[k](`${name}.${k}`, x);
+  }
+}
+
+const LAMBDA_FORMS: Record<string, readonly string[]> = {
+  divisor: ["divisor", "countFrom"],
+  slope: ["slope", "start", "countFrom"],
+  points: ["points", "countFrom"],
+};
+
+/** A λ config's shape and types (its values are checked by the schedule it builds). */
+function checkLambdaConfig(name: string, l: unknown): void {
+  if (typeof l === "number") return;
+  if (!isObject(l)) {
+    throw new Error(
+      `${name} must be a number, { divisor }, { slope } or { points }, got ${describeValue(l)}`,
+    );
+  }
+  const forms = Object.keys(LAMBDA_FORMS).filter((k) => k in l);
+  if (forms.length !== 1) {
+    throw new Error(
+      forms.length
+        ? `${name} has both ${forms.join(" and ")}: give one form`
+        : `${name} must be a number, { divisor }, { slope } or { points }, got ${describeValue(l)}`,
+    );
+  }
+  const allowed = LAMBDA_FORMS[forms[0]];
+  for (const [k, v] of Object.entries(l)) {
+    if (!allowed.includes(k)) unknownField(`key of ${name} { ${forms[0]} }`, k, allowed);
+    if (k === "points") {
+      if (!Array.isArray(v)) {
+        throw new Error(`${name}.points must be an array of [epoch, λ] pairs, got ${describeValue(v)}`);
+      }
+      v.forEach((p, i) => {
+        if (!Array.isArray(p) || p.length !== 2 || p.some((x) => typeof x !== "number")) {
+          throw new Error(
+            `${name}.points[${i}] must be an [epoch, λ] pair of numbers, got ${describeValue(p)}`,
+          );
+        }
+      });
+    } else if (v !== undefined) number(`${name}.${k}`, v);
+  }
+}
+
+function checkMethodOptionTypes(o: unknown): void {
+  for (const [k, v] of Object.entries(object("methodOptions", o))) {
+    if (v !== undefined && Object.hasOwn(METHOD_OPTION_CHECKS, k)) {
+      METHOD_OPTION_CHECKS[k](`methodOptions.${k}`, v);
+    }
+  }
+}
+
+const MODEL_CHECKS: Record<string, (name: string, v: unknown) => void> = {
+  channels: (n, v) => integer(n, v, 1, CONFIG_BOUNDS.channels),
+  cellsPerStage: (n, v) => integer(n, v, 1, CONFIG_BOUNDS.cellsPerStage),
+  affine: boolean,
+  trackRunningStats: boolean,
+};
+
+const DATA_CHECKS: Record<string, (name: string, v: unknown) => void> = {
+  format: (n, v) => {
+    if (v !== "sadarts" && v !== "cifar10") {
+      throw new Error(`unknown data format ${JSON.stringify(v)}: choose sadarts or cifar10 (${n})`);
+    }
+  },
+  path: string,
+  limit: (n, v) => integer(n, v, 2, CONFIG_BOUNDS.limit),
+  downsample: (n, v) => integer(n, v, 0, CONFIG_BOUNDS.downsample),
+  batchSize: (n, v) => integer(n, v, 1, CONFIG_BOUNDS.batchSize),
+  augment: boolean,
+  cutout: (n, v) => integer(n, v, 0, CONFIG_BOUNDS.cutout),
+  splitSeed: (n, v) => integer(n, v, 0, CONFIG_BOUNDS.seed),
+};
+
+/**
+ * The fields of `o` (options, or with `complete` a whole config): known names only, each of its type
+ * and in range where it is a count. Messages name the field and show the value and its type.
+ */
+function checkFields(o: Record<string, unknown>, complete: boolean): void {
+  for (const k of Object.keys(o)) {
+    if (!(CONFIG_FIELDS as readonly string[]).includes(k)) unknownField("field", k, CONFIG_FIELDS);
+  }
+  if (complete) {
+    const missing = CONFIG_FIELDS.filter((k) => o[k] === undefined);
+    if (missing.length) {
+      throw new Error(
+        `config is missing ${missing.join(", ")}: build configs with searchConfig(options), not by hand`,
+      );
+    }
+  }
+  const present = (k: string) => o[k] !== undefined;
+  for (const k of ["space", "method", "preset"]) if (present(k)) string(k, o[k]);
+  if (present("seed")) integer("seed", o.seed, 0, CONFIG_BOUNDS.seed);
+  if (present("epochs")) integer("epochs", o.epochs, 1, CONFIG_BOUNDS.epochs);
+  if (present("evaluate")) boolean("evaluate", o.evaluate);
+  if (present("methodOptions")) checkMethodOptionTypes(o.methodOptions);
+  for (const [group, checks] of [["model", MODEL_CHECKS], ["data", DATA_CHECKS]] as const) {
+    if (!present(group)) continue;
+    const g = object(group, o[group]);
+    const keys = complete
+      ? [...new Set([...Object.keys(checks).filter((k) => k !== "path" && k !== "limit"), ...Object.keys(g)])]
+      : Object.keys(g);
+    for (const k of keys) {
+      if (!Object.hasOwn(checks, k)) {
+        if (complete) unknownField(`${group} option`, k, Object.keys(checks));
+        continue; // merged() names unknown keys against the preset's
+      }
+      if (g[k] !== undefined || complete) checks[k](`${group}.${k}`, g[k]);
+    }
+  }
+}
+
+/**
+ * Check the fields of search options (as `searchConfig` takes them, e.g. a config file a user wrote):
+ * known names, types and count ranges; what depends on the preset and method is checked when the
+ * config is built. Throws, naming the field: `epochs must be an integer ≥ 1, got "3" (a string)`.
+ */
+export function checkSearchConfigOptions(o: unknown): asserts o is SearchConfigOptions {
+  if (!isObject(o)) {
+    throw new Error(
+      `searchConfig expects an options object, got ${
+        describeValue(o)
+      }: e.g. searchConfig({ preset: "smoke" })`,
+    );
+  }
+  checkFields(o, false);
+}
+
+/**
+ * Read a config file: a run folder's `config.json` (a folder is read as its `config.json`) or one a
+ * user wrote with any of {@link SearchConfigOptions}' fields. Returns the options (absent fields take
+ * their defaults in `searchConfig`); an unreadable file, bad JSON or a bad field is an error naming the file.
+ */
+export function loadConfigFile(path: string): SearchConfigOptions {
+  let file = path;
+  let text: string;
+  try {
+    if (Deno.statSync(path).isDirectory) file = `${path.replace(/\/+$/, "")}/config.json`;
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `config file ${file} not found: give a run folder's config.json or a JSON file of searchConfig's options`,
+      );
+    }
+    throw new Error(`config file ${file} is unreadable (${(e as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}): fix the file`);
+  }
+  try {
+    if (!isObject(value)) throw new Error(`a config must be a JSON object, got ${describeValue(value)}`);
+    checkSearchConfigOptions(value);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  return value;
 }
 
 /** `defaults` with the defined entries of `overrides`; a key outside `defaults` and `optional` is an error. */
@@ -148,9 +474,11 @@ function merged(
 
 /**
  * A complete, checked config: `preset` (default `cpu`) with `o` on top. Defaults: space nb201,
- * method sa, seed 0. Throws on anything unknown or out of range, naming it.
+ * method sa, seed 0, methodOptions none (the method's defaults), epochs, model, data and evaluate the
+ * preset's. Throws on anything unknown, of the wrong type or out of range, naming it.
  */
 export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
+  checkSearchConfigOptions(o);
   const space = o.space ?? "nb201";
   if (!(SPACES as readonly string[]).includes(space)) {
     throw new Error(`unknown search space "${space}": choose one of ${SPACES.join(", ")}`);
@@ -174,39 +502,34 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   return config;
 }
 
-function integer(name: string, v: unknown, min: number): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${v}`);
-  }
-}
-
-/** Check a config (e.g. one read back from a run folder); returns the method it builds to do so. */
+/**
+ * Check a config (e.g. one read back from a run folder, or one `search()` is given): every field
+ * present, known and of its type, every value in range, the method buildable. Returns the method it
+ * builds to do so.
+ */
 export function checkSearchConfig(c: SearchConfig): SearchMethod {
+  if (!isObject(c)) {
+    throw new Error(`expected a search config (from searchConfig(options)), got ${describeValue(c)}`);
+  }
+  checkFields(c as unknown as Record<string, unknown>, true);
   if (c.space !== "nb201") {
     throw new Error(`unknown search space "${c.space}": choose one of ${SPACES.join(", ")}`);
   }
   presetByName(c.preset);
-  integer("seed", c.seed, 0);
-  integer("epochs", c.epochs, 1);
-  integer("model.channels", c.model.channels, 1);
-  integer("model.cellsPerStage", c.model.cellsPerStage, 1);
   const d = c.data;
-  if (d.format !== "sadarts" && d.format !== "cifar10") {
-    throw new Error(`unknown data format "${d.format}": choose sadarts or cifar10`);
-  }
-  if (d.limit !== undefined) integer("data.limit", d.limit, 2);
-  integer("data.downsample", d.downsample, 0);
-  integer("data.batchSize", d.batchSize, 1);
-  integer("data.cutout", d.cutout, 0);
-  integer("data.splitSeed", d.splitSeed, 0);
-  if (d.cutout > 0 && !d.augment) throw new Error("data.cutout needs data.augment");
+  if (d.cutout > 0 && !d.augment) throw new Error("data.cutout needs data.augment (--augment)");
   const method = searchMethod(c);
   if (method.warmupEpochs >= c.epochs) {
     throw new Error(`warmupEpochs (${method.warmupEpochs}) leaves no epoch of the ${c.epochs} to search α`);
   }
   for (const op of Object.keys(method.alphaInit.bias ?? {})) {
     if (!(NB201_OPS as readonly string[]).includes(op)) {
-      throw new Error(`alphaInit.bias names "${op}", not one of the ops ${NB201_OPS.join(", ")}`);
+      const close = didYouMean(op, NB201_OPS);
+      throw new Error(
+        close
+          ? `alphaInit.bias: unknown op ${op}: did you mean ${close}?`
+          : `alphaInit.bias names "${op}", not one of the ops ${NB201_OPS.join(", ")}`,
+      );
     }
   }
   if (method.partialChannels !== undefined && method.partialChannels !== 1) {
@@ -215,12 +538,13 @@ export function checkSearchConfig(c: SearchConfig): SearchMethod {
   return method;
 }
 
-/** λ of a config as a schedule or constant. */
+/** λ of a config as a schedule or constant (its form checked first, its values by the schedule). */
 export function lambdaStrength(l: LambdaConfig): Strength {
+  checkLambdaConfig("lambda", l);
   if (typeof l === "number") return l;
   if ("divisor" in l) return saSchedule({ divisor: l.divisor, countFrom: l.countFrom });
   if ("slope" in l) return linearSchedule({ slope: l.slope, start: l.start, countFrom: l.countFrom });
-  throw new Error(`lambda must be a number, { divisor, countFrom } or { slope, start, countFrom }`);
+  return pointsSchedule({ points: l.points, countFrom: l.countFrom });
 }
 
 /** The config's method (SNAS-like methods get the run's epoch count for their τ schedule). */

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { parseSearchArgs } from "../../src/cli/search.ts";
+import { cachedRunFolder } from "../../src/search/cache.ts";
 import { loadSearchData } from "../../src/data/searchData.ts";
-import { PRESETS, searchConfig, searchMethod } from "../../src/search/config.ts";
+import {
+  lambdaStrength,
+  loadConfigFile,
+  PRESETS,
+  searchConfig,
+  searchMethod,
+} from "../../src/search/config.ts";
+import { canonicalJson } from "../../src/runs/runFolder.ts";
 
 Deno.test("presets: the cpu preset is the issue's setting", () => {
   const c = searchConfig();
@@ -76,7 +84,7 @@ Deno.test("CLI arguments: knobs reach the config; bad values are named", () => {
     alphaInit: { offset: -0.5, bias: { skip_connect: 0.1 } },
     archOptimizer: { lr: 1e-3 },
   });
-  assert.equal(o.out, "runs/darts-smoke-s2");
+  assert.match(o.out, /^runs\/darts-smoke-s2-[0-9a-f]{8}$/);
   assert.deepEqual(
     parseSearchArgs(["--lambda-divisor", "2", "--nu", "0.25", "--mu", "1e6"]).config.methodOptions,
     {
@@ -85,9 +93,15 @@ Deno.test("CLI arguments: knobs reach the config; bad values are named", () => {
       lambda: { divisor: 2 },
     },
   );
-  assert.equal(parseSearchArgs([]).out, "runs/sa-cpu-s0");
+  // One folder rule for the CLI and cachedSearch: a knob changes the name, so a default run never blocks it.
+  assert.equal(
+    parseSearchArgs([]).out,
+    cachedRunFolder(searchConfig({ method: "sa", preset: "cpu", seed: 0 })),
+  );
+  assert.match(parseSearchArgs([]).out, /^runs\/sa-cpu-s0-[0-9a-f]{8}$/);
+  assert.notEqual(parseSearchArgs(["--nu", "0.5"]).out, parseSearchArgs([]).out);
   assert.throws(() => parseSearchArgs(["--epochs", "-1"]), /epochs must be an integer ≥ 1, got -1/);
-  assert.throws(() => parseSearchArgs(["--epochs", "ten"]), /--epochs expects a number, got "ten"/);
+  assert.throws(() => parseSearchArgs(["--epochs", "ten"]), /--epochs expects a decimal number, got "ten"/);
   assert.throws(
     () => parseSearchArgs(["--lambda", "1", "--lambda-divisor", "2"]),
     /one of --lambda, --lambda-divisor/,
@@ -118,4 +132,121 @@ Deno.test("search data: limit and downsampling; missing CIFAR-10 says how to get
   });
   assert.equal(official.count, 20);
   assert.equal(official.height, 32);
+});
+
+/** SHA-256 (first 8 bytes) of configs' canonical JSON, as the code before config files made them. */
+const GOLDEN: [object, string][] = [
+  [{}, "444c143461164025"],
+  [{ "preset": "smoke" }, "ffab618d1d25e595"],
+  [{ "preset": "paper" }, "0b8c1d193ad8965d"],
+  [{ "method": "darts", "seed": 2 }, "9fd71fb087e821c3"],
+  [{ "method": "beta" }, "7ace27377b336d7a"],
+  [{ "method": "snas" }, "0f94d57a570230c2"],
+  [{ "method": "snas-sa", "preset": "smoke" }, "35b4cbe8e94c7138"],
+  [{ "method": "drnas", "methodOptions": { "sampleInEval": false } }, "bc1396d37fcd3f76"],
+  [{ "methodOptions": { "nu": 0.25, "mu": 1000000, "lambda": { "divisor": 2 } } }, "b96b65dde7d05252"],
+  [
+    {
+      "method": "darts",
+      "methodOptions": { "alphaInit": { "bias": { "skip_connect": 0.1 } }, "warmupEpochs": 15 },
+      "epochs": 50,
+    },
+    "9f27d54da9f60207",
+  ],
+  [{ "method": "darts", "methodOptions": { "alphaInit": { "offset": -0.5 } } }, "e5629fd5138f6255"],
+  [{ "method": "beta", "methodOptions": { "lambda": { "slope": 1, "start": 0.5 } } }, "d74f9df84a7769fe"],
+  [
+    { "data": { "limit": 1000, "batchSize": 32, "augment": true, "cutout": 8 }, "model": { "channels": 4 } },
+    "a1d610fe7314ed7e",
+  ],
+  [{ "preset": "paper", "data": { "path": "x/" }, "evaluate": false }, "9433d8a4b3c220bb"],
+];
+
+async function shortHash(text: string): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(h.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("config: existing configs keep their JSON exactly (run folders are keyed by it)", async () => {
+  for (const [options, hash] of GOLDEN) {
+    assert.equal(await shortHash(canonicalJson(searchConfig(options))), hash, JSON.stringify(options));
+  }
+  const c = searchConfig();
+  assert.equal(c.methodOptions.weightOptimizer, undefined, "minLr is absent unless given");
+  assert.ok(!canonicalJson(c).includes("points"));
+});
+
+Deno.test("config: λ as points is piecewise linear and held outside; from the CLI as --lambda-points", () => {
+  const c = searchConfig({ methodOptions: { lambda: { points: [[0, 0], [10, 2], [20, 2]] } } });
+  const lambda = lambdaStrength(c.methodOptions.lambda!) as (e: number) => number;
+  assert.deepEqual([0, 5, 10, 15, 25].map(lambda), [0, 1, 2, 2, 2]);
+  const o = parseSearchArgs(["--lambda-points", "0:0,10:2,20:2"]);
+  assert.deepEqual(o.config.methodOptions, { lambda: { points: [[0, 0], [10, 2], [20, 2]] } });
+  assert.deepEqual(
+    parseSearchArgs(["--method", "beta", "--lambda-points", "5:1"]).config.methodOptions.lambda,
+    {
+      points: [[5, 1]],
+    },
+  );
+});
+
+Deno.test("config: --weight-lr-min sets the cosine schedule's end; absent, the default and the JSON stay", () => {
+  const o = parseSearchArgs(["--weight-lr", "1e-4", "--weight-lr-min", "1e-5"]);
+  assert.deepEqual(o.config.methodOptions, { weightOptimizer: { lr: 1e-4, minLr: 1e-5 } });
+  assert.equal(searchMethod(o.config).weightOptimizer.minLr, 1e-5);
+  assert.equal(searchMethod(searchConfig()).weightOptimizer.minLr, 1e-3);
+});
+
+Deno.test("config files: --config runs a run folder's config or a user's, flags override its fields", async () => {
+  const dir = await Deno.makeTempDir();
+  const full = searchConfig({
+    preset: "smoke",
+    method: "darts",
+    methodOptions: { alphaInit: { bias: { skip_connect: 0.1 } } },
+  });
+  await Deno.mkdir(`${dir}/run`);
+  await Deno.writeTextFile(`${dir}/run/config.json`, canonicalJson(full));
+  assert.deepEqual(parseSearchArgs(["--config", `${dir}/run/config.json`]).config, full);
+  assert.deepEqual(parseSearchArgs(["--config", `${dir}/run`]).config, full, "a folder: its config.json");
+  const over = parseSearchArgs([
+    "--config",
+    `${dir}/run/config.json`,
+    "--seed",
+    "3",
+    "--alpha-offset",
+    "-1",
+    "--batch-size",
+    "16",
+  ]).config;
+  assert.equal(over.seed, 3);
+  assert.deepEqual(over.methodOptions, { alphaInit: { bias: { skip_connect: 0.1 }, offset: -1 } });
+  assert.equal(over.data.batchSize, 16);
+  assert.equal(over.data.limit, 512, "the file's other data fields stay");
+  await Deno.writeTextFile(
+    `${dir}/mine.json`,
+    JSON.stringify({ preset: "smoke", epochs: 2, methodOptions: { nu: 0.5 } }),
+  );
+  const mine = parseSearchArgs(["--config", `${dir}/mine.json`, "--mu", "2"]).config;
+  assert.deepEqual([mine.epochs, mine.methodOptions], [2, { nu: 0.5, mu: 2 }]);
+  assert.deepEqual(loadConfigFile(`${dir}/mine.json`), {
+    preset: "smoke",
+    epochs: 2,
+    methodOptions: { nu: 0.5 },
+  });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("CLI arguments: decimal numbers only; values may be negative; a repeated --alpha-bias adds ops", () => {
+  assert.equal(parseSearchArgs(["--alpha-offset", "-0.5"]).config.methodOptions.alphaInit?.offset, -0.5);
+  assert.equal(parseSearchArgs(["--alpha-offset=-.5"]).config.methodOptions.alphaInit?.offset, -0.5);
+  assert.equal(parseSearchArgs(["--epochs", "1e1"]).config.epochs, 10);
+  assert.throws(() => parseSearchArgs(["--epochs", "0x1"]), /decimal number, got "0x1"/);
+  assert.deepEqual(
+    parseSearchArgs(["--method", "darts", "--alpha-bias", "skip_connect=0.1", "--alpha-bias", "none=-1"])
+      .config
+      .methodOptions.alphaInit,
+    { bias: { skip_connect: 0.1, none: -1 } },
+  );
+  assert.equal(parseSearchArgs(["--threads", "2"]).threads, 2);
+  assert.equal(parseSearchArgs(["--backend", "webgpu", "--allow-software-webgpu"]).allowSoftwareWebgpu, true);
 });
