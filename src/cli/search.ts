@@ -20,6 +20,19 @@ import {
 import { search, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
 
+/** `text` broken at spaces into lines of at most `width` characters, joined by `join`. */
+function wrap(text: string, width: number, join: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join(join);
+}
+
 const HELP = `deno task search [options]
 
   --space nb201            search space (only nb201 for now)
@@ -28,7 +41,10 @@ const HELP = `deno task search [options]
 }
                            (default sa)
   --preset NAME            ${
-  Object.entries(PRESETS).map(([k, p]) => `${k}: ${p.description}`).join("\n                           ")
+  Object.entries(PRESETS).map(([k, p]) =>
+    wrap(`${k}: ${p.description}`, 80, "\n                             ")
+  )
+    .join("\n                           ")
 }
                            (default cpu)
   --seed N                 seed of weights, α, data order and sampling (default 0)
