@@ -95,10 +95,15 @@ async function copyTree(from: string, to: string): Promise<void> {
 }
 
 let prepared: Promise<string> | undefined;
+let preparedRoot: string | undefined;
+globalThis.addEventListener("unload", () => {
+  if (preparedRoot) Deno.removeSync(preparedRoot, { recursive: true });
+});
 /** A finished smoke run, made once for this file (a few seconds on wasm). */
 function preparedRun(): Promise<string> {
   return prepared ??= (async () => {
-    const dir = `${await Deno.makeTempDir({ prefix: "sadarts-bad-input-run-" })}/run`;
+    preparedRoot = await Deno.makeTempDir({ prefix: "sadarts-bad-input-run-" });
+    const dir = `${preparedRoot}/run`;
     const r = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
