@@ -43,7 +43,7 @@ export function cachedRunFolder(config: SearchConfig, root = "runs"): string {
 }
 
 /** The records shipped with sadarts: the `cpu`-scale runs its notebooks draw (`notebooks/records/`). */
-export const SHIPPED_RECORDS: string = fileURLToPath(new URL("../../notebooks/records/", import.meta.url));
+export const SHIPPED_RECORDS: string = fileURLToPath(new URL("../../notebooks/records", import.meta.url));
 
 /** Options of {@link cachedSearch}: those of `search` (but the folder), and where runs are kept. */
 export interface CachedSearchOptions extends Omit<SearchOptions, "out" | "resume" | "stopAfterEpochs"> {
