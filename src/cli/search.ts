@@ -17,7 +17,7 @@ import {
   searchConfig,
   type SearchConfigOptions,
 } from "../search/config.ts";
-import { search, type SearchProgress } from "../search/search.ts";
+import { search, SearchInterruptedError, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
 
 /** `text` broken at spaces into lines of at most `width` characters, joined by `join`. */
@@ -463,6 +463,11 @@ function clock(seconds: number): string {
 
 const pct = (x: unknown) => (typeof x === "number" ? `${x.toFixed(2)}%` : "–");
 
+/** `args` as one shell command line (single quotes where a word needs them). */
+function shellWords(args: string[]): string {
+  return args.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+}
+
 async function main(args: string[]): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(HELP);
@@ -507,10 +512,29 @@ async function main(args: string[]): Promise<void> {
     );
     Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
   };
+  // SIGINT / SIGTERM stop the run between two steps (the last checkpoint is kept, the summary says
+  // "interrupted"); a second one exits at once, which atomic writes make safe too.
+  const abort = new AbortController();
+  const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+  const listeners = Object.entries(SIGNALS).map(([name, code]) => {
+    const listener = () => {
+      if (abort.signal.aborted) Deno.exit(code);
+      if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+      err(
+        `${name}: stopping after the current step (${
+          name === "SIGINT" ? "Ctrl-C" : name
+        } again stops at once)`,
+      );
+      abort.abort(name);
+    };
+    Deno.addSignalListener(name as Deno.Signal, listener);
+    return () => Deno.removeSignalListener(name as Deno.Signal, listener);
+  });
   const result = await search(o.config, {
     out: o.out,
     resume: o.resume,
     log: err,
+    signal: abort.signal,
     onProgress: progress,
     onEpoch: (r) => {
       if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
@@ -524,7 +548,16 @@ async function main(args: string[]): Promise<void> {
       started = performance.now(); // ETA from the current epoch's pace
       stepsDone = 0;
     },
-  });
+  }).catch((e) => {
+    if (!(e instanceof SearchInterruptedError)) throw e;
+    // One line for what happened, one with the command that continues (or, with nothing kept, restarts).
+    const again = e.epochsDone > 0 && !args.includes("--resume") ? [...args, "--resume"] : args;
+    console.error(`sadarts search: ${e.message.replace(/; resume it with resume: true$/, "")}`);
+    console.error(
+      `${e.epochsDone > 0 ? "resume" : "start again"} with: deno task search ${shellWords(again)}`,
+    );
+    Deno.exit(SIGNALS[e.reason as keyof typeof SIGNALS] ?? 130);
+  }).finally(() => listeners.forEach((remove) => remove()));
   const s = result.summary;
   if (o.json) {
     console.log(JSON.stringify(s, null, 2));

@@ -4,4 +4,5 @@
  */
 export * from "./checkpoint.ts";
 export * from "./runFolder.ts";
+export * from "./lock.ts";
 export * from "./frames.ts";

@@ -25,8 +25,10 @@ import { alphaAtEpoch } from "../runs/frames.ts";
 import {
   type AlphaRow,
   canonicalJson,
+  configDifferences,
   type MetricsRow,
   openRunFolder,
+  type RunFolder,
   runPaths,
   writeHistory,
   writeSummary,
@@ -36,12 +38,44 @@ import { createNb201Supernet, nb201Forward, type Nb201Supernet } from "../supern
 import { checkSearchConfig, type SearchConfig } from "./config.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
-import { firstOrderStep, type FirstOrderStepper, type HalfStepResult } from "./step.ts";
+import { firstOrderStep, type FirstOrderStepper } from "./step.ts";
 
-/** A loss became NaN or infinite: the run stopped, its last checkpoint (previous epoch) is kept. */
+/**
+ * A loss, α, or α's optimizer state became NaN or infinite: the run stopped, its last checkpoint is kept
+ * (or, when no epoch had finished, nothing is).
+ */
 export class NonFiniteLossError extends Error {
   override name = "NonFiniteLossError";
 }
+
+/**
+ * The search's `signal` was aborted (the CLI aborts on SIGINT / SIGTERM): the run stopped between two
+ * steps; the checkpoint of the last finished epoch is kept and summary.json says "interrupted" (when no
+ * epoch had finished in a fresh folder, nothing is kept). Resuming gives what an uninterrupted run gives.
+ */
+export class SearchInterruptedError extends Error {
+  override name = "SearchInterruptedError";
+  constructor(
+    message: string,
+    /** Epochs in the kept checkpoint (0: none). */
+    readonly epochsDone: number,
+    /** The run folder, when there is one. */
+    readonly out: string | undefined,
+    /** The abort reason when it is a string (the CLI gives the signal's name). */
+    readonly reason: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Longest stretch of steps without a turn of the event loop (so that a signal listener, a notebook's
+ * messages or an abort can run): a `setTimeout(0)` costs ~1–2 ms of idle time (measured 2.2 ms on a
+ * loaded 2-core machine), so it is taken at most every 500 ms: ≤ 0.5% of a run's time, and a signal waits
+ * at most that plus one step. The per-step finiteness check of α, its optimizer state and the
+ * regularizer costs ~0.15 ms (147 µs on wasm), against 100+ ms for a smoke-preset step.
+ */
+const YIELD_EVERY_MS = 500;
 
 /** Where a running search is, reported after every step. */
 export interface SearchProgress {
@@ -89,11 +123,16 @@ export interface SearchOptions {
   onEpoch?: (row: MetricsRow, state: SearchState) => void;
   /** Messages for the user (resuming, backend changes); default silent. */
   log?: (message: string) => void;
+  /**
+   * Stops the run between two steps when aborted ({@link SearchInterruptedError}); `signal.reason`,
+   * when a string (e.g. "SIGINT"), is named in the message.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a finished search reports (also `summary.json`). */
 export interface SearchSummary {
-  status: "running" | "finished" | "failed";
+  status: "running" | "finished" | "failed" | "interrupted";
   message?: string;
   method: string;
   preset: string;
@@ -126,9 +165,13 @@ export interface SearchResult {
   summary: SearchSummary;
 }
 
-/** What a checkpoint's JSON state holds besides the tensors. */
+/**
+ * What a checkpoint's JSON state holds besides the tensors. Version 2 adds the config, so a checkpoint
+ * can be checked against the run it is resumed as (version 1, before it, is still read).
+ */
 interface CheckpointState {
-  version: 1;
+  version: 1 | 2;
+  config?: SearchConfig;
   epochsDone: number;
   seconds: number;
   backend: string;
@@ -138,17 +181,10 @@ interface CheckpointState {
 
 const mean = (sum: number, n: number) => (n > 0 ? sum / n : null);
 
-function finite(what: string, r: HalfStepResult, epoch: number, step: number, last: number, out?: string) {
-  if (Number.isFinite(r.loss)) return;
-  const kept = out
-    ? last > 0
-      ? `the checkpoint of epoch ${last} in ${out} is kept`
-      : "no epoch had finished, so no checkpoint"
-    : "no run folder";
-  throw new NonFiniteLossError(
-    `the ${what} loss became ${r.loss} at epoch ${epoch + 1}, step ${step + 1}: the run stopped (${kept}). ` +
-      `Lower the learning rates or the regularization strength.`,
-  );
+/** The first value of `values` that is NaN or infinite, or undefined. */
+function nonFinite(values: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return values[i];
+  return undefined;
 }
 
 /** Classes of a labelled set: at least CIFAR-10's 10, so a small subset keeps the model's shape. */
@@ -202,8 +238,8 @@ function alphaTable(epoch: number, alpha: number[][], beta: number[][], ops: rea
   );
 }
 
-/** Mean loss and accuracy (%) of the supernet in eval mode over `indices`. */
-function evaluate(
+/** Mean loss and accuracy (%) of the supernet in eval mode over `indices`; `pause` runs between batches. */
+async function evaluate(
   net: Nb201Supernet,
   method: SearchMethod,
   alpha: tf.Variable,
@@ -212,21 +248,37 @@ function evaluate(
   batchSize: number,
   seed: number,
   epoch: number,
-): { loss: number; acc: number } {
+  pause: () => Promise<void>,
+): Promise<{ loss: number; acc: number }> {
   let loss = 0, correct = 0, n = 0, step = 0;
-  for (const b of batches({ ...set, indices, batchSize, shuffle: false, dropLast: false })) {
-    const result = tf.tidy(() => {
-      const w = method.sampler.weights(alpha as tf.Tensor2D, { epoch, step: step++, seed, training: false });
-      const z = nb201Forward(net, b.x, w, "eval");
-      return tf.stack([tf.mul(crossEntropy(z, b.y), b.y.shape[0]), correctCount(z, b.y)]);
-    });
-    const [l, c] = result.dataSync();
-    result.dispose();
-    b.x.dispose();
-    b.y.dispose();
-    loss += l;
-    correct += c;
-    n += b.indices.length;
+  const all = batches({ ...set, indices, batchSize, shuffle: false, dropLast: false });
+  try {
+    for (const b of all) {
+      await pause().catch((e) => {
+        b.x.dispose();
+        b.y.dispose();
+        throw e;
+      });
+      const result = tf.tidy(() => {
+        const w = method.sampler.weights(alpha as tf.Tensor2D, {
+          epoch,
+          step: step++,
+          seed,
+          training: false,
+        });
+        const z = nb201Forward(net, b.x, w, "eval");
+        return tf.stack([tf.mul(crossEntropy(z, b.y), b.y.shape[0]), correctCount(z, b.y)]);
+      });
+      const [l, c] = result.dataSync();
+      result.dispose();
+      b.x.dispose();
+      b.y.dispose();
+      loss += l;
+      correct += c;
+      n += b.indices.length;
+    }
+  } finally {
+    all.return(undefined);
   }
   return { loss: loss / n, acc: (100 * correct) / n };
 }
@@ -239,33 +291,140 @@ function checkpointTensors(net: Nb201Supernet, alpha: tf.Variable, wOpt: Optimiz
   return tensors;
 }
 
+/** Free what {@link checkpointTensors} made: optimizer state() makes fresh scalars; variables are not ours. */
+function freeCheckpointTensors(tensors: Record<string, tf.Tensor>) {
+  for (const [k, t] of Object.entries(tensors)) {
+    if (k.includes("opt/") && !(t instanceof tf.Variable)) t.dispose();
+  }
+}
+
+/**
+ * Refuse a checkpoint state that is not this run's: another config (version 2 names it), a version-1
+ * state with no config.json to vouch for it, or fields that do not add up. Every message names the file.
+ */
+function checkState(
+  c: Checkpoint<unknown>,
+  config: SearchConfig,
+  configJsonMatched: boolean,
+  cellSize: number,
+  source: string,
+): asserts c is Checkpoint<CheckpointState> {
+  const s = c.state as Partial<CheckpointState> | null;
+  const bad = (why: string) =>
+    new Error(`${source} has a bad state (${why}): delete it to restart from scratch or restore a copy`);
+  if (!s || typeof s !== "object") throw bad("not an object");
+  if (s.version === 2) {
+    if (canonicalJson(s.config) !== canonicalJson(config)) {
+      throw new Error(
+        `${source} belongs to another config (${configDifferences(s.config, config, "the checkpoint")}): ` +
+          `resume it with its own config, or delete it to start over`,
+      );
+    }
+  } else if (s.version === 1) {
+    if (!configJsonMatched) {
+      throw new Error(
+        `${source} was written before checkpoints recorded their config, and config.json is missing: ` +
+          `restore config.json, or delete the folder to start over`,
+      );
+    }
+  } else throw bad(`version ${s.version}`);
+  const done = s.epochsDone;
+  if (typeof done !== "number" || !Number.isInteger(done) || done < 1 || done > config.epochs) {
+    throw bad(`epochsDone is ${String(done)}, not 1 to ${config.epochs}`);
+  }
+  if (typeof s.seconds !== "number" || !(s.seconds >= 0)) throw bad(`seconds is ${String(s.seconds)}`);
+  if (typeof s.backend !== "string") throw bad(`backend is ${String(s.backend)}`);
+  const m = s.metrics;
+  if (!Array.isArray(m) || m.length !== done + 1) {
+    throw bad(
+      `metrics has ${Array.isArray(m) ? m.length : "no"} rows for ${done} epochs, ${done + 1} expected`,
+    );
+  }
+  m.forEach((row, i) => {
+    if (!row || typeof row !== "object" || row.epoch !== i || typeof row.cell !== "string") {
+      throw bad(`metrics row ${i} is ${JSON.stringify(row)?.slice(0, 60)}`);
+    }
+  });
+  const a = s.alpha;
+  if (!Array.isArray(a) || a.length !== (done + 1) * cellSize) {
+    throw bad(
+      `alpha has ${Array.isArray(a) ? a.length : "no"} rows, ${
+        (done + 1) * cellSize
+      } expected for ${done} epochs`,
+    );
+  }
+  a.forEach((row, i) => {
+    const ok = row && typeof row === "object" && row.epoch === Math.floor(i / cellSize) &&
+      typeof row.edge === "string" && typeof row.op === "string" && typeof row.alpha === "number" &&
+      typeof row.beta === "number";
+    if (!ok) throw bad(`alpha row ${i} is ${JSON.stringify(row)?.slice(0, 60)}`);
+  });
+}
+
+/** Refuse saved tensors that do not fit the live model (`expected`): missing, extra, or of another shape. */
+function checkTensors(saved: Record<string, tf.Tensor>, expected: Record<string, tf.Tensor>, source: string) {
+  const advice = "delete it to restart from scratch, or choose another --out";
+  for (const [name, t] of Object.entries(expected)) {
+    const got = saved[name];
+    if (!got) {
+      throw new Error(
+        `${source} lacks tensor "${name}": it was written by another version or model; ${advice}`,
+      );
+    }
+    if (
+      got.dtype !== t.dtype || got.shape.length !== t.shape.length ||
+      got.shape.some((d, i) => d !== t.shape[i])
+    ) {
+      const what = (x: tf.Tensor) =>
+        `${x.dtype === t.dtype && x.dtype === got.dtype ? "" : `${x.dtype} `}[${x.shape}]`;
+      throw new Error(
+        `${source}: tensor "${name}" has shape ${what(got)}, the model's is ${what(t)}: it was written for ` +
+          `another model; ${advice}`,
+      );
+    }
+  }
+  for (const name of Object.keys(saved)) {
+    if (!(name in expected)) {
+      throw new Error(
+        `${source} holds tensor "${name}", which the model lacks: it was written for another model; ${advice}`,
+      );
+    }
+  }
+}
+
+/** Assign a checked checkpoint's tensors to the live model and optimizers (the caller frees them). */
 function restore(
   c: Checkpoint<CheckpointState>,
   net: Nb201Supernet,
   alpha: tf.Variable,
   wOpt: Optimizer,
   aOpt: Optimizer,
-  source: string,
 ) {
   const t = c.tensors;
-  const take = (name: string) => {
-    if (!t[name]) throw new Error(`${source} lacks "${name}": it was written by another version or config`);
-    return t[name];
-  };
-  alpha.assign(take("alpha"));
-  for (const [name, v] of net.store.entries()) v.assign(take(`w/${name}`));
+  alpha.assign(t.alpha);
+  for (const [name, v] of net.store.entries()) v.assign(t[`w/${name}`]);
   const sub = (prefix: string) =>
     Object.fromEntries(
       Object.entries(t).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
     );
   wOpt.load(sub("wopt/"));
   aOpt.load(sub("aopt/"));
-  Object.values(t).forEach((x) => x.dispose());
 }
 
 /**
  * Run (or resume, or read back) the search `config` describes. With `out`, everything the run
  * produces is in that folder, written atomically after every epoch.
+ *
+ * The folder is held (`openRunFolder`'s lock) from before its config.json is read until the search
+ * returns or throws. Data, split and model are built before the folder is touched, and a start that
+ * fails or is interrupted before its first checkpoint removes what it created (only that), so a
+ * corrected command is not refused. A checkpoint is resumed only if its checksum, its recorded config
+ * (against the config asked for; config.json is rewritten from it when missing), its state's fields
+ * and every tensor's shape fit; each refusal names the file and what to do. A NaN or infinity in a
+ * loss, in α, in α's optimizer state or in the regularizer stops the run ({@link NonFiniteLossError});
+ * an aborted `signal` stops it between steps ({@link SearchInterruptedError}); in both the last
+ * checkpoint is kept and summary.json says "failed" or "interrupted". None of this moves a number of
+ * an uninterrupted run's history.
  */
 export async function search(config: SearchConfig, options: SearchOptions = {}): Promise<SearchResult> {
   const method = checkSearchConfig(config);
@@ -273,25 +432,12 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   if (stop !== undefined && !(Number.isInteger(stop) && stop >= 1)) {
     throw new Error(`stopAfterEpochs must be an integer ≥ 1, got ${stop}`);
   }
-  const { out, log = () => {} } = options;
+  const { out, log = () => {}, signal } = options;
   const table = options.table ?? loadNb201();
   const backend = tf.getBackend();
 
-  // Data first: a missing or damaged file fails before the run folder is created.
+  // What can fail on the inputs fails before the run folder is touched: data, split, model.
   const set = options.data ?? await loadSearchData(config.data);
-  let saved: Checkpoint<CheckpointState> | undefined;
-  if (out !== undefined) {
-    await openRunFolder(out, config);
-    saved = await loadCheckpoint<CheckpointState>(runPaths(out).checkpoint);
-    if (saved && !options.resume) {
-      Object.values(saved.tensors).forEach((x) => x.dispose());
-      throw new Error(
-        `${out} already holds this run (${saved.state.epochsDone} of ${config.epochs} epochs done): ` +
-          `pass --resume (resume: true) to continue or read it, or choose another --out`,
-      );
-    }
-  }
-
   const split = nb201Split(set.count, config.data.splitSeed);
   const { batchSize } = config.data;
   const steps = Math.min(
@@ -326,6 +472,77 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   let alphaHistory: AlphaRow[] = [];
   let epochsDone = 0;
   let seconds = 0;
+  let folder: RunFolder | undefined;
+  /** Epochs in the folder's checkpoint of this run (found on opening or written since); 0: none. */
+  let savedEpochs = 0;
+  /** The folder is this run's and the loop has started: a failure is recorded in its summary. */
+  let running = false;
+  const kept = () =>
+    out === undefined
+      ? "no run folder"
+      : savedEpochs > 0
+      ? `the checkpoint of epoch ${savedEpochs} in ${out} is kept`
+      : "no epoch had finished: nothing was kept";
+  const stopped = (what: string, value: number, where: string) =>
+    new NonFiniteLossError(
+      `the ${what} became ${value} ${where}: the run stopped (${kept()}). ` +
+        `Lower the learning rates or the regularization strength.`,
+    );
+  const interrupted = (epoch: number) => {
+    const reason = typeof signal?.reason === "string" ? signal.reason : undefined;
+    const what = `the search was interrupted${reason ? ` (${reason})` : ""} in epoch ${
+      epoch + 1
+    } of ${config.epochs}`;
+    return new SearchInterruptedError(
+      out === undefined
+        ? `${what} (no run folder: nothing was kept)`
+        : savedEpochs > 0
+        ? `${what}: the checkpoint of epoch ${savedEpochs} in ${out} is kept; resume it with resume: true`
+        : `${what}, before any epoch had finished: nothing was kept in ${out}`,
+      savedEpochs,
+      out,
+      reason,
+    );
+  };
+  let lastYield = performance.now();
+  /** Between steps: a turn of the event loop now and then, and the abort check. */
+  const pause = async (epoch: number) => {
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await new Promise((r) => setTimeout(r, 0));
+      lastYield = performance.now();
+    }
+    if (signal?.aborted) throw interrupted(epoch);
+  };
+  /**
+   * α, α's optimizer state and the regularizer after a step: any NaN or infinity stops the run. One read
+   * from the device for all of them (a GPU pays one round trip, not four): ~0.15 ms on wasm.
+   */
+  const checkArch = (epoch: number, where: string, regularizer: boolean) => {
+    const opt = aOpt.state();
+    const parts: [string, tf.Tensor][] = [
+      ["α", alpha],
+      ...Object.entries(opt).map(([name, t]): [string, tf.Tensor] => [`α optimizer state (${name})`, t]),
+    ];
+    const withRegularizer = regularizer && method.regularizers.length > 0;
+    const all = tf.tidy(() =>
+      tf.concat([
+        ...parts.map(([, t]) => tf.reshape(tf.cast(t, "float32"), [-1])),
+        ...(withRegularizer
+          ? [tf.reshape(regularizationLoss(method, alpha as tf.Tensor2D, epoch), [1])]
+          : []),
+      ])
+    );
+    for (const t of Object.values(opt)) if (!(t instanceof tf.Variable)) t.dispose();
+    const values = all.dataSync();
+    all.dispose();
+    let at = 0;
+    for (const [what, t] of parts) {
+      const bad = nonFinite(values.subarray(at, at + t.size));
+      if (bad !== undefined) throw stopped(what, bad, where);
+      at += t.size;
+    }
+    if (withRegularizer && !Number.isFinite(values[at])) throw stopped("regularizer loss", values[at], where);
+  };
   /** The summary of what the history records (the last recorded epoch, not a half-done one). */
   const summaryOf = (status: SearchSummary["status"], message?: string): SearchSummary => {
     const last = metrics[metrics.length - 1];
@@ -352,12 +569,43 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     };
   };
   try {
+    let saved: CheckpointState | undefined;
+    if (out !== undefined) {
+      folder = await openRunFolder(out, config);
+      const source = folder.paths.checkpoint;
+      if (folder.staleRemoved.length) log(`removed ${folder.staleRemoved.join(", ")}, left by a killed run`);
+      const c = await loadCheckpoint<unknown>(source);
+      if (c) {
+        const expected = checkpointTensors(net, alpha, wOpt, aOpt);
+        try {
+          checkState(c, config, folder.existed, NB201_EDGES.length * ops.length, source);
+          checkTensors(c.tensors, expected, source);
+          if (!options.resume) {
+            throw new Error(
+              `${out} already holds this run (${c.state.epochsDone} of ${config.epochs} epochs done): ` +
+                `pass --resume (resume: true) to continue or read it, or choose another --out`,
+            );
+          }
+          restore(c, net, alpha, wOpt, aOpt);
+        } finally {
+          freeCheckpointTensors(expected);
+          Object.values(c.tensors).forEach((x) => x.dispose());
+        }
+        if (!folder.existed) {
+          await folder.writeConfig();
+          log(
+            `${folder.paths.config} was missing: rewritten from checkpoint.bin, which records the same config`,
+          );
+        }
+        saved = c.state;
+        savedEpochs = saved.epochsDone;
+      }
+    }
     if (saved) {
-      restore(saved, net, alpha, wOpt, aOpt, runPaths(out!).checkpoint);
-      ({ metrics, alpha: alphaHistory, epochsDone, seconds } = saved.state);
-      if (saved.state.backend !== backend) {
+      ({ metrics, alpha: alphaHistory, epochsDone, seconds } = saved);
+      if (saved.backend !== backend) {
         log(
-          `note: the run was started on ${saved.state.backend}, it continues on ${backend}; ` +
+          `note: the run was started on ${saved.backend}, it continues on ${backend}; ` +
             `the result can differ from an uninterrupted run in the last bits`,
         );
       }
@@ -386,6 +634,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       alphaHistory = alphaTable(0, a, beta, ops);
     }
 
+    running = true;
     const lastEpoch = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
     for (let epoch = epochsDone; epoch < lastEpoch; epoch++) {
       const t0 = performance.now();
@@ -425,17 +674,19 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       const trainBatches = batches({ ...common, indices: split.train, seed: mixSeed(config.seed, 1) });
       const validBatches = batches({ ...common, indices: split.valid, seed: mixSeed(config.seed, 2) });
       for (; step < steps; step++) {
+        await pause(epoch);
         const train = trainBatches.next().value!;
         const valid = validBatches.next().value!;
+        const where = `at epoch ${epoch + 1}, step ${step + 1}`;
         try {
           const r = firstOrderStep(stepper, train, valid, searchArch);
           if (r.arch) {
-            finite("α (validation)", r.arch, epoch, step, epochsDone, out);
+            if (!Number.isFinite(r.arch.loss)) throw stopped("α (validation) loss", r.arch.loss, where);
             sums.arch += r.arch.loss * r.arch.count;
             sums.archOk += r.arch.correct;
             sums.archN += r.arch.count;
           }
-          finite("training", r.weights, epoch, step, epochsDone, out);
+          if (!Number.isFinite(r.weights.loss)) throw stopped("training loss", r.weights.loss, where);
           sums.train += r.weights.loss * r.weights.count;
           sums.trainOk += r.weights.correct;
           sums.trainN += r.weights.count;
@@ -445,6 +696,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
             b.y.dispose();
           }
         }
+        checkArch(epoch, where, searchArch);
         if (options.onProgress) {
           options.onProgress({
             epoch,
@@ -460,11 +712,27 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       validBatches.return(undefined);
 
       const valid = config.evaluate
-        ? evaluate(net, method, alpha, set, split.valid, batchSize, config.seed, epoch)
+        ? await evaluate(
+          net,
+          method,
+          alpha,
+          set,
+          split.valid,
+          batchSize,
+          config.seed,
+          epoch,
+          () => pause(epoch),
+        )
         : undefined;
       const regLoss = method.regularizers.length
         ? readScalar(tf.tidy(() => regularizationLoss(method, alpha as tf.Tensor2D, epoch)))
         : 0;
+      // Checked before the epoch is counted: the last checkpoint and the summary stay the previous epoch's.
+      if (valid && !Number.isFinite(valid.loss)) {
+        throw stopped("evaluation loss", valid.loss, `after epoch ${epoch + 1}`);
+      }
+      if (!Number.isFinite(regLoss)) throw stopped("regularizer loss", regLoss, `after epoch ${epoch + 1}`);
+      checkArch(epoch, `after epoch ${epoch + 1}`, false);
       const a = alphaRows(alpha);
       const { beta, record } = architectureRecord(a, ops, table);
       const epochSeconds = (performance.now() - t0) / 1000;
@@ -484,17 +752,12 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         seconds: epochSeconds,
         elapsed: seconds,
       };
-      if (valid && !Number.isFinite(valid.loss)) {
-        throw new NonFiniteLossError(
-          `the evaluation loss became ${valid.loss} after epoch ${epochsDone}: the run stopped` +
-            (out ? ` (the checkpoint of epoch ${epochsDone - 1} in ${out} is kept)` : ""),
-        );
-      }
       metrics.push(row);
       alphaHistory.push(...alphaTable(epochsDone, a, beta, ops));
       if (out !== undefined) {
         const ckpt: CheckpointState = {
-          version: 1,
+          version: 2,
+          config,
           epochsDone,
           seconds,
           backend,
@@ -502,11 +765,12 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
           alpha: alphaHistory,
         };
         const tensors = checkpointTensors(net, alpha, wOpt, aOpt);
-        await saveCheckpoint(runPaths(out).checkpoint, { tensors, state: ckpt });
-        // Optimizer state() makes fresh scalars; variables are not ours to free.
-        for (const [k, t] of Object.entries(tensors)) {
-          if (k.includes("opt/") && !(t instanceof tf.Variable)) t.dispose();
+        try {
+          await saveCheckpoint(runPaths(out).checkpoint, { tensors, state: ckpt });
+        } finally {
+          freeCheckpointTensors(tensors);
         }
+        savedEpochs = epochsDone;
         await writeHistory(out, metrics, alphaHistory);
         await writeSummary(out, summaryOf(epochsDone < config.epochs ? "running" : "finished"));
       }
@@ -519,11 +783,18 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     }
     return { config, metrics, alpha: alphaHistory, summary };
   } catch (e) {
-    if (out !== undefined && e instanceof NonFiniteLossError && metrics.length) {
-      await writeSummary(out, summaryOf("failed", e.message));
+    if (folder && savedEpochs === 0) {
+      // Nothing of this start is worth keeping (no epoch finished): it leaves the folder as it found it,
+      // so the corrected command is not refused as "a different config".
+      await folder.discard().catch(() => {});
+    } else if (folder && running) {
+      const interrupt = e instanceof SearchInterruptedError;
+      await writeSummary(out!, summaryOf(interrupt ? "interrupted" : "failed", (e as Error).message))
+        .catch(() => {}); // the error in hand is the one to report
     }
     throw e;
   } finally {
+    folder?.release();
     wOpt.dispose();
     aOpt.dispose();
     alpha.dispose();

@@ -828,3 +828,141 @@ libraryCases("checkSearchConfig and search", [
     message: /config file .*none.json not found/,
   },
 ]);
+
+// ---------------------------------------------------------------------------------------------------
+// Run folders that nothing can corrupt (issue items 12–18; the cases that need signals, a second process
+// or a folder that changes by design are in test/runs/robustness_test.ts and test/runs/crash_test.ts)
+
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/runs/checkpoint.ts";
+import { lockRunFolder } from "../../src/runs/lock.ts";
+
+/** Rewrite the prepared run's checkpoint through `edit`, with a valid checksum. */
+async function tamper(dir: string, edit: (c: { state: any; tensors: Record<string, any> }) => void) {
+  await (backendReady ??= selectBackend("cpu"));
+  const path = `${dir}/run/checkpoint.bin`;
+  const c = decodeCheckpoint<any>(await Deno.readFile(path), path);
+  edit(c);
+  await Deno.writeFile(path, encodeCheckpoint(c));
+  Object.values(c.tensors).forEach((t) => t.dispose());
+}
+/** The prepared run (smoke, sa, seed 0), resumed. */
+const RESUME = ["--preset", "smoke", "--backend", "wasm", "--threads", "1", "--out", "{dir}/run", "--resume"];
+const FRESH = ["--preset", "smoke", "--backend", "wasm", "--threads", "1", "--out", "{dir}/new"];
+
+cliCases("run folders", [
+  {
+    name: "12: an empty --out (the filesystem root)",
+    args: ["--preset", "smoke", "--out", ""],
+    message: /run folder "" is empty: name a folder \(--out DIR\)/,
+  },
+  {
+    name: "12: --out names a folder of other files",
+    args: ["--preset", "smoke", "--out", "{dir}"],
+    setup: (d) => write(`${d}/notes.txt`, "mine"),
+    message: /\{dir\} holds files that are not a run's \(notes.txt\): choose an empty or new folder/,
+  },
+  {
+    name: "14: a seed-1 checkpoint in a seed-0 folder",
+    args: RESUME,
+    run: true,
+    setup: (d) => tamper(d, (c) => (c.state.config.seed = 1)),
+    message: /checkpoint.bin belongs to another config \(seed: 1 in the checkpoint, 0 asked\)/,
+  },
+  {
+    name: "14: 64 bytes overwritten in a momentum tensor",
+    args: RESUME,
+    run: true,
+    setup: async (d) => {
+      const path = `${d}/run/checkpoint.bin`;
+      const bytes = await Deno.readFile(path);
+      const n = new DataView(bytes.buffer).getUint32(8, true);
+      const entry = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + n))).tensors
+        .find((e: { name: string }) => e.name.startsWith("wopt/momentum"));
+      bytes.fill(0x7f, 12 + n + entry.offset, 12 + n + entry.offset + 64);
+      await Deno.writeFile(path, bytes);
+    },
+    message:
+      /checkpoint.bin is damaged \(checksum mismatch\): delete it to restart from scratch or restore a copy/,
+  },
+  {
+    name: "14: a checkpoint cut short",
+    args: RESUME,
+    run: true,
+    setup: async (d) => {
+      const path = `${d}/run/checkpoint.bin`;
+      await Deno.writeFile(path, (await Deno.readFile(path)).subarray(0, 5000));
+    },
+    message: /checkpoint.bin is truncated \(5000 of (at least )?\d+ bytes\): delete it/,
+  },
+  {
+    name: "14: config.json deleted, resumed with another seed",
+    args: [...RESUME, "--seed", "5"],
+    run: true,
+    setup: (d) => Deno.remove(`${d}/run/config.json`),
+    message: /checkpoint.bin belongs to another config \(seed: 0 in the checkpoint, 5 asked\)/,
+  },
+  {
+    name: "14: a state without its epoch count",
+    args: RESUME,
+    run: true,
+    setup: (d) => tamper(d, (c) => delete c.state.epochsDone),
+    message: /checkpoint.bin has a bad state \(epochsDone is undefined, not 1 to 3\): delete it/,
+  },
+  {
+    name: "14: a tensor of another model size",
+    args: RESUME,
+    run: true,
+    setup: (d) =>
+      tamper(d, (c) => {
+        const a = c.tensors.alpha;
+        c.tensors.alpha = a.slice([0, 0], [6, 4]);
+        a.dispose();
+      }),
+    message:
+      /checkpoint.bin: tensor "alpha" has shape \[6,4\], the model's is \[6,5\]: it was written for another model/,
+  },
+  {
+    name: "15: a batch size larger than the data (nothing left behind)",
+    args: [...FRESH, "--batch-size", "4096"],
+    message: /batch size 4096 is larger than each half of the 512 images/,
+  },
+  {
+    name: "15: images pooled below 4x4 (nothing left behind)",
+    args: [...FRESH, "--downsample", "4"],
+    message: /at least 4x4/,
+  },
+  {
+    name: "17: an α offset of 1e38",
+    args: [...FRESH, "--alpha-offset", "1e38", "--limit", "128", "--epochs", "1"],
+    message:
+      /became (-?Infinity|NaN) at epoch 1, step 1: the run stopped \(no epoch had finished: nothing was kept\)/,
+  },
+  {
+    name: "17: a λ of 1e38",
+    args: [...FRESH, "--lambda", "1e38", "--limit", "128", "--epochs", "1"],
+    message:
+      /became (-?Infinity|NaN) at epoch 1, step 1: the run stopped \(no epoch had finished: nothing was kept\)/,
+  },
+]);
+
+libraryCases("run folders", [
+  {
+    name: '12: out ""',
+    call: () => search(smoke(), { out: "" }),
+    message: /run folder "" is empty: name a folder/,
+  },
+  {
+    name: "13: a folder in use by another search",
+    run: true,
+    call: async (d) => {
+      const held = lockRunFolder(`${d}/run`, "deno task search --seed 0");
+      try {
+        await search({ ...smoke(), seed: 1 }, { out: `${d}/run`, resume: true });
+      } finally {
+        held.release();
+      }
+    },
+    message:
+      /run is in use by process \d+ on .* since .* \(deno task search --seed 0\): wait for it to finish or stop it/,
+  },
+]);
