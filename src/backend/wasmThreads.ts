@@ -25,7 +25,11 @@ export function wasmDistDir(): URL {
   return new URL("dist/", npmPackageDir(TFJS_BACKEND_WASM_PACKAGE));
 }
 
-/** The pthread worker module, written once per process to a temporary file. */
+/**
+ * The pthread worker module, in a temporary file named by a hash of its content: written once (through
+ * a rename, so a process never reads a half-written one), then reused by every process, instead of one
+ * file left behind per process.
+ */
 let workerFile: string | undefined;
 function pthreadWorkerFile(): string {
   if (workerFile) return workerFile;
@@ -46,8 +50,19 @@ function pthreadWorkerFile(): string {
     `  Object.defineProperty(globalThis, k, { value: globalThis[k], writable: true, configurable: true, enumerable: true });`,
     `}`,
   ].join("\n");
-  const file = Deno.makeTempFileSync({ prefix: "sadarts-wasm-pthread-", suffix: ".mjs" });
-  Deno.writeTextFileSync(file, `${prelude}\n${factory}\n${script}\n`);
+  const content = `${prelude}\n${factory}\n${script}\n`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < content.length; i++) h = Math.imul(h ^ content.charCodeAt(i), 0x01000193) >>> 0;
+  const file = `${os.tmpdir()}/sadarts-wasm-pthread-${h.toString(16).padStart(8, "0")}.mjs`;
+  let present = false;
+  try {
+    present = Deno.readTextFileSync(file) === content;
+  } catch { /* not written yet */ }
+  if (!present) {
+    const tmp = `${file}.tmp-${Deno.pid}`;
+    Deno.writeTextFileSync(tmp, content);
+    Deno.renameSync(tmp, file);
+  }
   workerFile = file;
   return file;
 }
