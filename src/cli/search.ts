@@ -19,6 +19,8 @@ import {
 } from "../search/config.ts";
 import { search, SearchInterruptedError, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
+import { formatDuration } from "../search/duration.ts";
+import type { MetricsRow } from "../runs/runFolder.ts";
 
 /** `text` broken at spaces into lines of at most `width` characters, joined by `join`. */
 function wrap(text: string, width: number, join: string): string {
@@ -435,7 +437,7 @@ export interface ProgressLineParts {
 export function progressLine(p: ProgressLineParts, width: number): string {
   const max = Math.max(1, Math.floor(width) - 1);
   const head = `epoch ${p.epoch}/${p.epochs}`;
-  const tail = `${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ETA ${clock(p.eta)}`;
+  const tail = `${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ETA ${formatDuration(p.eta)}`;
   const barWidth = 20;
   const filled = Math.max(0, Math.min(barWidth, Math.round((barWidth * p.step) / p.steps)));
   const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}]`;
@@ -455,13 +457,33 @@ function terminalWidth(): number {
   }
 }
 
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(r).padStart(2, "0")}s`;
-}
-
 const pct = (x: unknown) => (typeof x === "number" ? `${x.toFixed(2)}%` : "–");
+
+/**
+ * The line printed after each epoch, at most `width − 1` characters on a terminal (`width` undefined:
+ * the whole line, for logs). Parts are kept in order of importance: epoch, NB201 accuracy of the derived
+ * cell, skip edges, losses, seconds; the cell string (the longest) goes first when space is short.
+ */
+export function epochLine(r: MetricsRow, epochs: number, width?: number): string {
+  const parts = [
+    { text: `epoch ${r.epoch}/${epochs}`, rank: 0 },
+    { text: `train ${Number(r.trainLoss).toFixed(3)} ${pct(r.trainAcc)}`, rank: 3 },
+    {
+      text: `valid ${r.validLoss === null ? "–" : Number(r.validLoss).toFixed(3)} ${pct(r.validAcc)}`,
+      rank: 4,
+    },
+    { text: `cell ${r.cell}`, rank: 6 },
+    { text: `NB201 C10 ${pct(r.cifar10)}`, rank: 1 },
+    { text: `skip ${r.skipEdges}`, rank: 2 },
+    { text: `${Number(r.seconds).toFixed(1)} s`, rank: 5 },
+  ];
+  const max = width === undefined ? Infinity : Math.max(1, Math.floor(width) - 1);
+  for (let keep = 6; keep >= 0; keep--) {
+    const line = parts.filter((p) => p.rank <= keep).map((p) => p.text).join("  ");
+    if (line.length <= max) return line;
+  }
+  return parts[0].text.slice(0, max);
+}
 
 /** `args` as one shell command line (single quotes where a word needs them). */
 function shellWords(args: string[]): string {
@@ -538,13 +560,7 @@ async function main(args: string[]): Promise<void> {
     onProgress: progress,
     onEpoch: (r) => {
       if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
-      err(
-        `epoch ${r.epoch}/${o.config.epochs}  train ${Number(r.trainLoss).toFixed(3)} ${pct(r.trainAcc)}  ` +
-          `valid ${r.validLoss === null ? "–" : Number(r.validLoss).toFixed(3)} ${pct(r.validAcc)}  ` +
-          `cell ${r.cell}  NB201 C10 ${pct(r.cifar10)}  skip ${r.skipEdges}  ${
-            Number(r.seconds).toFixed(1)
-          } s`,
-      );
+      err(epochLine(r, o.config.epochs, tty ? terminalWidth() : undefined));
       started = performance.now(); // ETA from the current epoch's pace
       stepsDone = 0;
     },
@@ -570,7 +586,7 @@ async function main(args: string[]): Promise<void> {
       `ImageNet16-120 ${pct(s.imagenet16)}`,
       `CIFAR-10 rank ${s.cifar10Rank} of 15625 (percentile ${s.cifar10Percentile.toFixed(2)}), ` +
       `${s.skipEdges} skip_connect edge(s)`,
-      `${s.epochsDone} epochs in ${clock(s.seconds)}; run folder ${o.out}`,
+      `${s.epochsDone} epochs in ${formatDuration(s.seconds)}; run folder ${o.out}`,
     ].join("\n"),
   );
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { progressLine, type ProgressLineParts } from "../../src/cli/search.ts";
+import { epochLine, progressLine, type ProgressLineParts } from "../../src/cli/search.ts";
 
 const parts: ProgressLineParts = {
   epoch: 3,
@@ -31,4 +31,42 @@ Deno.test("progress line: fits the terminal, dropping the cell, then the bar, ne
     progressLine({ ...parts, step: 78, eta: 4000 }, 80),
     "epoch 3/20 [####################] 78/78 loss 2.303 ETA 1h06m",
   );
+});
+
+Deno.test("epochLine: fits the terminal, dropping the cell string first; whole in logs", () => {
+  const row = {
+    epoch: 3,
+    lr: 0.02,
+    trainLoss: 1.2345,
+    trainAcc: 55.5,
+    archLoss: 1.3,
+    archAcc: 50,
+    validLoss: 1.4,
+    validAcc: 48.25,
+    regLoss: 0,
+    cell: "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+    cifar10: 94.37,
+    cifar100: 73.5,
+    imagenet16: 46.3,
+    cifar10Percentile: 99.99,
+    skipEdges: 1,
+    noneEdges: 0,
+    alphaMean: 0,
+    alphaMedian: 0,
+    alphaStd: 0,
+    minTop2Gap: 1e-3,
+    closestEdge: "1<-0",
+    seconds: 41.23,
+    elapsed: 120,
+  };
+  const full = epochLine(row, 20);
+  assert.ok(full.includes(row.cell) && full.includes("NB201 C10 94.37%") && full.includes("41.2 s"), full);
+  for (const width of [40, 80, 100, 200]) {
+    const line = epochLine(row, 20, width);
+    assert.ok(line.length <= width - 1, `${width}: ${line.length} characters`);
+    assert.ok(line.startsWith("epoch 3/20"), line);
+  }
+  assert.ok(!epochLine(row, 20, 100).includes(row.cell), "the cell goes first");
+  assert.match(epochLine(row, 20, 100), /NB201 C10 94\.37%/);
+  assert.equal(epochLine(row, 20, 200), full);
 });
