@@ -21,12 +21,17 @@ def main(source, target, timeout, kernel):
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     started = {}
 
+    # nbclient calls the hooks for every cell, markdown ones included: only code cells are reported.
     def on_start(cell, cell_index, **_):
+        if cell_index not in code:
+            return
         started[cell_index] = time.time()
         first = next((line for line in cell.source.splitlines() if line.strip()), "")
         emit(event="cell", number=code.index(cell_index) + 1, of=len(code), source=first[:120])
 
     def on_executed(cell, cell_index, **_):
+        if cell_index not in code:
+            return
         emit(event="done", number=code.index(cell_index) + 1, of=len(code),
              seconds=time.time() - started.get(cell_index, time.time()))
 
