@@ -16,7 +16,11 @@ Deno.test("every npm specifier in src/ is in src/deps/ and pinned as in deno.jso
       else if (e.name.endsWith(".ts")) {
         const text = await Deno.readTextFile(url);
         // Bare package specifiers would need this repository's import map: a user's folder has none.
-        for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)) {
+        // Static imports and re-exports (at a line's start), side-effect imports and dynamic imports.
+        const specifiers =
+          /^\s*(?:import|export)\b[^;"]*?\bfrom\s+"([^".][^"]*)"|^\s*import\s+"([^".][^"]*)"|\bimport\(\s*"([^".][^"]*)"/gm;
+        for (const hit of text.matchAll(specifiers)) {
+          const m = [hit[0], hit[1] ?? hit[2] ?? hit[3]];
           assert.ok(
             /^(npm:|node:)/.test(m[1]),
             `${url.pathname}: import "${m[1]}" needs an import map; use src/deps/`,
