@@ -5,6 +5,7 @@
  * @module
  */
 import type { Nb201Table } from "../benchmarks/nb201.ts";
+import { isAbsolute, relative } from "node:path";
 import { formatDuration } from "./duration.ts";
 import type { SearchProgress, SearchResult } from "./search.ts";
 
@@ -37,6 +38,9 @@ export interface SearchProgressDisplay {
 }
 
 const pct = (x: number) => `${x.toFixed(2)}%`;
+
+/** A folder as the notebook's working directory sees it (an executed notebook keeps no machine's paths). */
+const shortPath = (p: string) => (isAbsolute(p) ? relative(Deno.cwd(), p) : p);
 
 /**
  * A progress display for the run `name`, or undefined when not in a Jupyter kernel or `enabled` is
@@ -78,7 +82,7 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
     },
     readBack(r, from, ms) {
       show(
-        `${name}: read back from ${from} in ${
+        `${name}: read back from ${shortPath(from)} in ${
           Math.max(1, Math.round(ms))
         } ms (${r.summary.epochsDone} epochs, ` +
           `searched in ${
@@ -89,9 +93,9 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
     },
     finished(r, out) {
       show(
-        `${name}: ${r.summary.epochsDone} epochs in ${
-          formatDuration((performance.now() - t0) / 1000)
-        } → ${out}; ` +
+        `${name}: ${r.summary.epochsDone} epochs in ${formatDuration((performance.now() - t0) / 1000)} → ${
+          shortPath(out)
+        }; ` +
           `cell ${r.summary.cell} (NB201 CIFAR-10 ${pct(r.summary.cifar10)})`,
       );
     },
