@@ -194,9 +194,9 @@ export async function openRunFolder(dir: string, config: unknown): Promise<RunFo
     const foreign: string[] = [];
     for await (const e of Deno.readDir(dir)) {
       const name = e.name.replace(TEMPORARY_FILE, "");
-      if (e.isFile && RUN_FILES.includes(name)) {
-        if (name === e.name) present.add(e.name);
-      } else foreign.push(e.name);
+      // Whatever is there under a run file's name, a file or not, is not this opening's to delete.
+      if (RUN_FILES.includes(name) && name === e.name) present.add(e.name);
+      if (!(e.isFile && RUN_FILES.includes(name))) foreign.push(e.name);
     }
     present.delete("lock");
     const wanted = canonicalJson(config);
