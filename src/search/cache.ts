@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { loadNb201 } from "../benchmarks/nb201.ts";
+import { lockRunFolder, type RunFolderLock } from "../runs/lock.ts";
 import { readFinishedRun } from "../runs/records.ts";
 import { canonicalJson } from "../runs/runFolder.ts";
 import type { SearchConfig } from "./config.ts";
@@ -87,9 +88,20 @@ export async function cachedSearch(
   const name = runName(config);
   const show = jupyterSearchProgress(name, progress);
   if (fresh) {
-    await Deno.remove(out, { recursive: true }).catch((e) => {
+    // Never from under a running search: the folder's lock first (it refuses, naming the holder).
+    let lock: RunFolderLock | undefined;
+    try {
+      lock = lockRunFolder(out);
+    } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    }
+    try {
+      await Deno.remove(out, { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    } finally {
+      lock?.release();
+    }
   } else {
     for (const dir of [out, ...(records ? [`${records}/${name}`] : [])]) {
       const t0 = performance.now();

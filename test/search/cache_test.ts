@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadNb201 } from "../../src/benchmarks/nb201.ts";
+import { lockRunFolder } from "../../src/runs/lock.ts";
 import { gzipText, readFinishedRun, saveRecord } from "../../src/runs/records.ts";
 import { cachedRunFolder, cachedSearch, runName } from "../../src/search/cache.ts";
 import { searchConfig } from "../../src/search/config.ts";
@@ -37,9 +38,11 @@ Deno.test("cachedSearch: a finished run is read back from its CSV records, equal
     // A damaged record is refused, naming the file, never drawn.
     const metricsGz = `${records}/${runName(config)}/metrics.csv.gz`;
     const good = await Deno.readFile(metricsGz);
-    const text = new TextDecoder().decode(await new Response(
-      new Blob([good]).stream().pipeThrough(new DecompressionStream("gzip")),
-    ).arrayBuffer());
+    const text = new TextDecoder().decode(
+      await new Response(
+        new Blob([good]).stream().pipeThrough(new DecompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
     await Deno.writeFile(metricsGz, await gzipText(text.replace(/,(\d)\./, ",9.")));
     await assert.rejects(
       cachedSearch(config, { root, table, records, progress: false }),
@@ -59,6 +62,17 @@ Deno.test("cachedSearch fresh: recomputes even when a record exists", async () =
     const again = await cachedSearch(one, { root, table, records: false, fresh: true, progress: false });
     assert.notEqual(again.summary.seconds, first.summary.seconds, "a new run, with its own wall time");
     assert.deepEqual(again.summary.alpha, first.summary.alpha, "equal config, equal result");
+    // Not from under a search that holds the folder.
+    const held = lockRunFolder(cachedRunFolder(one, root));
+    await assert.rejects(
+      cachedSearch(one, { root, table, records: false, fresh: true, progress: false }),
+      /in use/,
+    );
+    held.release();
+    assert.ok(
+      (await Deno.stat(`${cachedRunFolder(one, root)}/summary.json`)).isFile,
+      "the run is still there",
+    );
     await Deno.remove(root, { recursive: true });
   });
 });
