@@ -411,6 +411,33 @@ function restore(
   aOpt.load(sub("aopt/"));
 }
 
+/** The search options' types, checked at the boundary (a notebook may pass anything), naming the field. */
+function checkSearchOptions(o: SearchOptions): void {
+  if (o === null || typeof o !== "object") {
+    throw new Error(`search options must be an object, got ${String(o)}`);
+  }
+  const describe = (
+    v: unknown,
+  ) => (typeof v === "string" ? `"${v}" (a string)` : `${String(v)} (a ${typeof v})`);
+  const expect = (field: keyof SearchOptions, ok: boolean, what: string) => {
+    if (o[field] !== undefined && !ok) {
+      throw new Error(`search option ${field} must be ${what}, got ${describe(o[field])}`);
+    }
+  };
+  expect("out", typeof o.out === "string", "a folder name (a string)");
+  expect("resume", typeof o.resume === "boolean", "true or false");
+  const stop = o.stopAfterEpochs;
+  expect(
+    "stopAfterEpochs",
+    typeof stop === "number" && Number.isInteger(stop) && stop >= 1,
+    "an integer ≥ 1",
+  );
+  for (const f of ["onProgress", "onEpoch", "log"] as const) {
+    expect(f, typeof o[f] === "function", "a function");
+  }
+  expect("signal", o.signal instanceof AbortSignal, "an AbortSignal");
+}
+
 /**
  * Run (or resume, or read back) the search `config` describes. With `out`, everything the run
  * produces is in that folder, written atomically after every epoch.
@@ -428,10 +455,7 @@ function restore(
  */
 export async function search(config: SearchConfig, options: SearchOptions = {}): Promise<SearchResult> {
   const method = checkSearchConfig(config);
-  const stop = options.stopAfterEpochs;
-  if (stop !== undefined && !(Number.isInteger(stop) && stop >= 1)) {
-    throw new Error(`stopAfterEpochs must be an integer ≥ 1, got ${stop}`);
-  }
+  checkSearchOptions(options);
   const { out, log = () => {}, signal } = options;
   const table = options.table ?? loadNb201();
   const backend = tf.getBackend();

@@ -21,6 +21,8 @@ import {
   searchConfig,
 } from "../../src/search/config.ts";
 import { search } from "../../src/search/search.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/runs/checkpoint.ts";
+import { lockRunFolder } from "../../src/runs/lock.ts";
 import { selectBackend } from "../../src/backend/select.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -790,6 +792,21 @@ libraryCases("checkSearchConfig and search", [
     message: /expected a search config \(from searchConfig\(options\)\), got undefined/,
   },
   {
+    name: 'search with resume: "yes"',
+    call: () => search(searchConfig({ preset: "smoke" }), { resume: "yes" as never }),
+    message: /search option resume must be true or false, got "yes" \(a string\)/,
+  },
+  {
+    name: "search with stopAfterEpochs: 0",
+    call: () => search(searchConfig({ preset: "smoke" }), { stopAfterEpochs: 0 }),
+    message: /search option stopAfterEpochs must be an integer ≥ 1, got 0 \(a number\)/,
+  },
+  {
+    name: "search with out: 5",
+    call: () => search(searchConfig({ preset: "smoke" }), { out: 5 as never }),
+    message: /search option out must be a folder name \(a string\), got 5 \(a number\)/,
+  },
+  {
     name: "search(options) instead of a config",
     call: () => search({ preset: "smoke" } as never),
     message: /config is missing space, method.*searchConfig/,
@@ -832,9 +849,6 @@ libraryCases("checkSearchConfig and search", [
 // ---------------------------------------------------------------------------------------------------
 // Run folders that nothing can corrupt (issue items 12–18; the cases that need signals, a second process
 // or a folder that changes by design are in test/runs/robustness_test.ts and test/runs/crash_test.ts)
-
-import { decodeCheckpoint, encodeCheckpoint } from "../../src/runs/checkpoint.ts";
-import { lockRunFolder } from "../../src/runs/lock.ts";
 
 /** Rewrite the prepared run's checkpoint through `edit`, with a valid checksum. */
 async function tamper(dir: string, edit: (c: { state: any; tensors: Record<string, any> }) => void) {
