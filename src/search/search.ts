@@ -35,7 +35,7 @@ import {
 } from "../runs/runFolder.ts";
 import { deriveNb201, edgeName, genotypeToString, NB201_EDGES } from "../spaces/nb201.ts";
 import { createNb201Supernet, nb201Forward, type Nb201Supernet } from "../supernet/nb201.ts";
-import { checkSearchConfig, type SearchConfig } from "./config.ts";
+import { checkSearchConfig, describeValue, type SearchConfig } from "./config.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
 import { firstOrderStep, type FirstOrderStepper } from "./step.ts";
@@ -416,12 +416,9 @@ function checkSearchOptions(o: SearchOptions): void {
   if (o === null || typeof o !== "object") {
     throw new Error(`search options must be an object, got ${String(o)}`);
   }
-  const describe = (
-    v: unknown,
-  ) => (typeof v === "string" ? `"${v}" (a string)` : `${String(v)} (a ${typeof v})`);
   const expect = (field: keyof SearchOptions, ok: boolean, what: string) => {
     if (o[field] !== undefined && !ok) {
-      throw new Error(`search option ${field} must be ${what}, got ${describe(o[field])}`);
+      throw new Error(`search option ${field} must be ${what}, got ${describeValue(o[field], true)}`);
     }
   };
   expect("out", typeof o.out === "string", "a folder name (a string)");
