@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { onBackend } from "../helpers.ts";
 import type * as tf from "../../src/deps/tfjs_core.ts";
 import { decodeCheckpoint } from "../../src/runs/checkpoint.ts";
+import { mulberry32 } from "../../src/data/pipeline.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const ARGS = ["--preset", "smoke", "--method", "sa", "--limit", "128", "--epochs", "4", "--seed", "3"];
@@ -19,18 +20,6 @@ const RUN_FILES = ["alpha.csv", "checkpoint.bin", "config.json", "metrics.csv", 
 const TRIALS = Number(Deno.env.get("CRASH_TRIALS") ?? 24);
 const SEED = Number(Deno.env.get("CRASH_SEED") ?? Date.now() % 100000);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-/** mulberry32: the delays are reproducible from SEED. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cli(out: string, resume: boolean, slowWriteMs = 0): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -129,7 +118,7 @@ Deno.test({
   async fn() {
     await onBackend("cpu", async () => {
       const t0 = performance.now();
-      const rnd = random(SEED);
+      const rnd = mulberry32(SEED); // the delays are reproducible from SEED
       const dir = await Deno.makeTempDir({ prefix: "sadarts-crash-" });
       const ref = `${dir}/ref`;
       const whole = await cli(ref, false).output();
