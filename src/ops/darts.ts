@@ -280,3 +280,34 @@ export function dartsOp(p: DartsOpParams, x: tf.Tensor4D, mode: Mode): tf.Tensor
       return dilConv(p.dilConv, x, mode);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// RobustDARTS' noise op and PC-DARTS' channel shuffle
+
+/**
+ * RobustDARTS' NoiseOp(stride, mean 0, std 1) (space S4): fresh N(0, 1) noise of `shape` (the op's
+ * output: its input's at stride 1, ⌈H/2⌉ × ⌈W/2⌉ at stride 2), independent of the input's values, so no
+ * gradient reaches the input. Drawn from `seed` (tfjs' seeded generator, the same on every backend),
+ * so a run that derives the seed from its own seed, epoch and step is reproducible.
+ */
+export function noise(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  if (!Number.isFinite(seed)) throw new Error(`noise op: seed must be a finite number, got ${seed}`);
+  return tf.randomNormal(shape, 0, 1, "float32", seed);
+}
+
+/**
+ * PC-DARTS' channel_shuffle(x, groups) in NHWC: channel g · (C/groups) + j moves to j · groups + g (torch:
+ * view [B, groups, C/groups, H, W] → transpose 1, 2 → view [B, C, H, W]).
+ */
+export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
+    throw new Error(
+      `channel shuffle: groups must be a positive integer dividing the ${c} channels, got ${groups}`,
+    );
+  }
+  if (groups === 1) return x;
+  return tf.tidy(() =>
+    tf.reshape(tf.transpose(tf.reshape(x, [n * h * w, groups, c / groups]), [0, 2, 1]), [n, h, w, c])
+  );
+}
