@@ -30,7 +30,7 @@ export { BACKEND_NAMES, BackendError, selectBackend } from "./backend/select.ts"
 export type { BackendInfo, BackendName, SelectBackendOptions } from "./backend/select.ts";
 
 // Configs, searches, run folders by config.
-export { loadConfigFile, PRESETS, presetByName, searchConfig } from "./search/config.ts";
+export { loadConfigFile, presetByName, PRESETS, searchConfig } from "./search/config.ts";
 export type {
   DataConfig,
   LambdaConfig,
@@ -46,7 +46,7 @@ export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } f
 export type { CachedSearchOptions } from "./search/cache.ts";
 
 // Methods as compositions, and their parts.
-export { METHODS, methodByName } from "./methods/mod.ts";
+export { methodByName, METHODS } from "./methods/mod.ts";
 export type { MethodEntry } from "./methods/mod.ts";
 export type { AlphaInit, MethodOptions, SearchMethod } from "./methods/method.ts";
 export { betaDecay, l2Penalty, smoothActivation } from "./regularizers/mod.ts";
@@ -59,6 +59,8 @@ export type { Sampler, SamplerContext } from "./samplers/mod.ts";
 // The NAS-Bench-201 space and benchmark.
 export { deriveNb201, genotypeToString, NB201_EDGES, NB201_OPS, parseGenotype } from "./spaces/nb201.ts";
 export type { Nb201Op } from "./spaces/nb201.ts";
+export { spaceByName } from "./spaces/mod.ts";
+export type { SearchSpace } from "./spaces/space.ts";
 export { loadNb201, Nb201Table } from "./benchmarks/nb201.ts";
 export type { Nb201Accuracy, Nb201Metric } from "./benchmarks/nb201.ts";
 export { opSwapTable } from "./benchmarks/opSwaps.ts";

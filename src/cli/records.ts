@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { selectBackend } from "../backend/select.ts";
-import { loadNb201 } from "../benchmarks/nb201.ts";
+import { spaceByName } from "../spaces/mod.ts";
 import { readFinishedRun, saveRecord } from "../runs/records.ts";
 import { runName, SHIPPED_RECORDS } from "../search/cache.ts";
 import { checkSearchConfig, type SearchConfig } from "../search/config.ts";
@@ -74,9 +74,14 @@ export function firstDifference(record: SearchResult, rerun: SearchResult): stri
   return undefined;
 }
 
+/** A few words on a record's derived cell from its space (NB201: its CIFAR-10 accuracy). */
+function describe(config: SearchConfig, cell: string): string {
+  return spaceByName(config.space).open({ model: config.model }).describe(cell) ?? "";
+}
+
 /** Re-run `config` (its first `epochs` epochs) without a run folder. */
 export async function rerun(config: SearchConfig, epochs?: number): Promise<SearchResult> {
-  return await search(config, { table: loadNb201(), stopAfterEpochs: epochs });
+  return await search(config, { stopAfterEpochs: epochs });
 }
 
 async function main(args: string[]): Promise<void> {
@@ -99,7 +104,9 @@ async function main(args: string[]): Promise<void> {
       }
       total += size;
       console.log(
-        `${name}  ${r.summary.epochsDone} epochs  ${r.summary.cell}  C10 ${r.summary.cifar10.toFixed(2)}%  ` +
+        `${name}  ${r.summary.epochsDone} epochs  ${r.summary.cell}  ${
+          describe(r.config, r.summary.cell)
+        }  ` +
           `${(size / 1024).toFixed(0)} KiB`,
       );
     }

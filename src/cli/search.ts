@@ -8,7 +8,6 @@ import { selectBackend } from "../backend/select.ts";
 import { METHODS } from "../methods/mod.ts";
 import { ensureCifar10 } from "../data/searchData.ts";
 import {
-  didYouMean,
   type LambdaConfig,
   loadConfigFile,
   type MethodConfig,
@@ -16,7 +15,10 @@ import {
   type SearchConfig,
   searchConfig,
   type SearchConfigOptions,
+  searchMethod,
 } from "../search/config.ts";
+import { spaceByName } from "../spaces/mod.ts";
+import { didYouMean } from "../search/didYouMean.ts";
 import { search, SearchInterruptedError, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
 import { formatDuration } from "../search/duration.ts";
@@ -461,10 +463,16 @@ const pct = (x: unknown) => (typeof x === "number" ? `${x.toFixed(2)}%` : "–")
 
 /**
  * The line printed after each epoch, at most `width − 1` characters on a terminal (`width` undefined:
- * the whole line, for logs). Parts are kept in order of importance: epoch, NB201 accuracy of the derived
- * cell, skip edges, losses, seconds; the cell string (the longest) goes first when space is short.
+ * the whole line, for logs). Parts are kept in order of importance: epoch, the space's `highlights`
+ * (`SpaceRun.epochHighlights`, e.g. NB201 accuracy of the derived cell, skip edges), losses, seconds;
+ * the cell string (the longest) goes first when space is short.
  */
-export function epochLine(r: MetricsRow, epochs: number, width?: number): string {
+export function epochLine(
+  r: MetricsRow,
+  epochs: number,
+  highlights: readonly string[],
+  width?: number,
+): string {
   const parts = [
     { text: `epoch ${r.epoch}/${epochs}`, rank: 0 },
     { text: `train ${Number(r.trainLoss).toFixed(3)} ${pct(r.trainAcc)}`, rank: 3 },
@@ -473,12 +481,11 @@ export function epochLine(r: MetricsRow, epochs: number, width?: number): string
       rank: 4,
     },
     { text: `cell ${r.cell}`, rank: 6 },
-    { text: `NB201 C10 ${pct(r.cifar10)}`, rank: 1 },
-    { text: `skip ${r.skipEdges}`, rank: 2 },
+    ...highlights.map((text, i) => ({ text, rank: 1 + i / highlights.length })),
     { text: `${Number(r.seconds).toFixed(1)} s`, rank: 5 },
   ];
   const max = width === undefined ? Infinity : Math.max(1, Math.floor(width) - 1);
-  for (let keep = 6; keep >= 0; keep--) {
+  for (const keep of [...new Set(parts.map((p) => p.rank))].sort((a, b) => b - a)) {
     const line = parts.filter((p) => p.rank <= keep).map((p) => p.text).join("  ");
     if (line.length <= max) return line;
   }
@@ -552,7 +559,12 @@ async function main(args: string[]): Promise<void> {
     Deno.addSignalListener(name as Deno.Signal, listener);
     return () => Deno.removeSignalListener(name as Deno.Signal, listener);
   });
+  const space = spaceByName(o.config.space).open({
+    model: o.config.model,
+    partialChannels: searchMethod(o.config).partialChannels,
+  });
   const result = await search(o.config, {
+    benchmark: space.benchmark,
     out: o.out,
     resume: o.resume,
     log: err,
@@ -560,7 +572,7 @@ async function main(args: string[]): Promise<void> {
     onProgress: progress,
     onEpoch: (r) => {
       if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
-      err(epochLine(r, o.config.epochs, tty ? terminalWidth() : undefined));
+      err(epochLine(r, o.config.epochs, space.epochHighlights(r), tty ? terminalWidth() : undefined));
       started = performance.now(); // ETA from the current epoch's pace
       stepsDone = 0;
     },
@@ -582,10 +594,7 @@ async function main(args: string[]): Promise<void> {
   console.log(
     [
       `derived cell: ${s.cell}`,
-      `NAS-Bench-201 test accuracy: CIFAR-10 ${pct(s.cifar10)}, CIFAR-100 ${pct(s.cifar100)}, ` +
-      `ImageNet16-120 ${pct(s.imagenet16)}`,
-      `CIFAR-10 rank ${s.cifar10Rank} of 15625 (percentile ${s.cifar10Percentile.toFixed(2)}), ` +
-      `${s.skipEdges} skip_connect edge(s)`,
+      ...space.report(s),
       `${s.epochsDone} epochs in ${formatDuration(s.seconds)}; run folder ${o.out}`,
     ].join("\n"),
   );

@@ -7,7 +7,7 @@
  */
 import * as tf from "../deps/tfjs_core.ts";
 import { nameSeed, type ParamStore } from "../ops/params.ts";
-import { NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
+import type { ArchParamSpec } from "../spaces/space.ts";
 import type { Regularizer } from "../regularizers/regularizer.ts";
 import type { SmoothActivationOptions } from "../regularizers/smoothActivation.ts";
 import type { BetaDecayOptions } from "../regularizers/beta.ts";
@@ -197,30 +197,38 @@ export function regularizationLoss(m: SearchMethod, alpha: tf.Tensor2D, epoch: n
 }
 
 /**
- * Create α [6 edges, ops] in `store` as the method says: scale · N(0, 1) + offset + bias[op]. The noise
- * depends on (seed, "alpha"), the store's seed unless `seed` is given, as for every parameter.
+ * Create the architecture parameter `spec` in `store` as the method says: scale · N(0, 1) + offset +
+ * bias[op] for op scores (`role: "ops"`, each entry offset by the bias of the op its column names on
+ * that edge), scale · N(0, 1) for edge scores (PC-DARTS' β). The noise depends on (seed, spec.name), the
+ * store's seed unless `seed` is given, as for every parameter.
  */
-export function initAlpha(
+export function initArchParam(
   store: ParamStore,
   method: SearchMethod,
-  ops: readonly string[] = NB201_OPS,
+  spec: ArchParamSpec,
   seed?: number,
 ): tf.Variable {
   const { scale, offset, bias = {} } = method.alphaInit;
-  for (const op of Object.keys(bias)) {
-    if (!ops.includes(op)) {
-      fail(method.name, `alphaInit.bias names "${op}", not one of the ops ${ops.join(", ")}`);
+  const columns = spec.columns[0]?.length ?? 0;
+  if (spec.role === "ops") {
+    for (const op of Object.keys(bias)) {
+      if (!spec.columns.some((ops) => ops.includes(op))) {
+        const ops = [...new Set(spec.columns.flat())];
+        fail(method.name, `alphaInit.bias names "${op}", not one of the ops ${ops.join(", ")}`);
+      }
     }
   }
-  const row = ops.map((op) => offset + (bias[op] ?? 0));
-  return store.param("alpha", [NB201_EDGES.length, ops.length], (shape, s) => {
+  const offsets = spec.columns.map((ops) =>
+    ops.map((op) => spec.role === "ops" ? offset + (bias[op] ?? 0) : 0)
+  );
+  return store.param(spec.name, [spec.rows.length, columns], (shape, s) => {
     const noise = tf.randomNormal(
       shape,
       0,
       scale,
       "float32",
-      seed === undefined ? s : nameSeed(seed, "alpha"),
+      seed === undefined ? s : nameSeed(seed, spec.name),
     );
-    return tf.add(noise, tf.tensor1d(row));
+    return tf.add(noise, tf.tensor2d(offsets, shape as [number, number]));
   });
 }

@@ -5,7 +5,6 @@
  */
 import pl from "../deps/polars.ts";
 import type { SearchConfig } from "../search/config.ts";
-import { edgeName, NB201_EDGES, NB201_OPS } from "../spaces/nb201.ts";
 import { type AlphaRow, historyFrame, type MetricsRow } from "./runFolder.ts";
 
 /** A run's history: a `SearchResult`, or rows/frames read back from its folder. */
@@ -56,21 +55,32 @@ export function meanStdTable(
   ));
 }
 
-/** α at `epoch` as rows (edges in NB201 order) of columns (ops in `ops` order), from a run's α history. */
+/**
+ * One architecture parameter at `epoch` as rows (edges, in the order the history records them) of
+ * columns (ops in `ops` order; default: as recorded for each edge), from a run's α history. `param`
+ * picks the parameter of a space with several (e.g. DARTS' `alpha_normal`); NB201's single α has none.
+ */
 export function alphaAtEpoch(
   rows: readonly AlphaRow[],
   epoch: number,
-  ops: readonly string[] = NB201_OPS,
+  ops?: readonly string[],
+  param?: string,
 ): number[][] {
-  const at = rows.filter((r) => r.epoch === epoch);
-  if (at.length === 0) throw new Error(`alphaAtEpoch: no α recorded at epoch ${epoch}`);
-  return NB201_EDGES.map((e) =>
-    ops.map((op) => {
-      const r = at.find((x) => x.edge === edgeName(e) && x.op === op);
-      if (!r) throw new Error(`alphaAtEpoch: no α for edge ${edgeName(e)}, op ${op} at epoch ${epoch}`);
+  const at = rows.filter((r) => r.epoch === epoch && r.param === param);
+  if (at.length === 0) {
+    throw new Error(
+      `alphaAtEpoch: no α${param === undefined ? "" : ` (${param})`} recorded at epoch ${epoch}`,
+    );
+  }
+  const edges = [...new Set(at.map((r) => r.edge))];
+  return edges.map((edge) => {
+    const recorded = at.filter((x) => x.edge === edge);
+    return (ops ?? recorded.map((x) => x.op)).map((op) => {
+      const r = recorded.find((x) => x.op === op);
+      if (!r) throw new Error(`alphaAtEpoch: no α for edge ${edge}, op ${op} at epoch ${epoch}`);
       return r.alpha;
-    })
-  );
+    });
+  });
 }
 
 /** Options of {@link betaMargin}. */

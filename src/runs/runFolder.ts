@@ -11,13 +11,15 @@ import pl from "../deps/polars.ts";
 import { TEMPORARY_FILE, writeFileAtomic } from "./checkpoint.ts";
 import { lockRunFolder } from "./lock.ts";
 import type { SearchConfig } from "../search/config.ts";
+import type { AlphaRow, RecordValue } from "../spaces/space.ts";
 
 /**
- * One row of `metrics.csv`: the record of one epoch. Epoch 0 is the initial α, before any step, so its
- * training columns are null. Accuracies are in percent; NB201 accuracies are named as
- * `Nb201Accuracy` names them.
+ * One row of `metrics.csv`: the record of one epoch. Epoch 0 is the initial architecture, before any
+ * step, so its training columns are null. Accuracies are in percent. The loop's columns are below; the
+ * space adds its own between `regLoss` and `seconds` (`SpaceRun.record`: `cell` first, then e.g. NB201's
+ * benchmark accuracies, skip edges and α statistics, `Nb201Record`).
  */
-export interface MetricsRow {
+export interface EpochColumns {
   /** Epochs done (0: the initial α). */
   epoch: number;
   /** The weights' learning rate during the epoch. */
@@ -33,38 +35,19 @@ export interface MetricsRow {
   validAcc: number | null;
   /** The regularizers' value on α at the end of the epoch (0 without regularizers). */
   regLoss: number | null;
-  /** The derived cell (NB201 string) and its NB201 test accuracies (200 epochs). */
+  /** The derived architecture (the space's genotype string). */
   cell: string;
-  cifar10: number;
-  cifar100: number;
-  imagenet16: number;
-  /** Share of all NB201 cells worse than the derived one on CIFAR-10 (%). */
-  cifar10Percentile: number;
-  /** Edges of the derived cell that are skip_connect / none. */
-  skipEdges: number;
-  noneEdges: number;
-  /** Mean, median and standard deviation of α over every edge and op. */
-  alphaMean: number;
-  alphaMedian: number;
-  alphaStd: number;
-  /** The smallest gap between an edge's two largest β, and that edge ("to<-from"). */
-  minTop2Gap: number;
-  closestEdge: string;
   /** Wall-clock seconds of this epoch, and of the run so far. */
   seconds: number;
   elapsed: number;
 }
 
-/** A column of `metrics.csv`. */
-export type MetricColumn = keyof MetricsRow;
-/** One row of `alpha.csv`: epoch, edge, op, alpha, beta. */
-export interface AlphaRow {
-  epoch: number;
-  edge: string;
-  op: string;
-  alpha: number;
-  beta: number;
-}
+/** A row of `metrics.csv`: the loop's columns and the space's. */
+export type MetricsRow = EpochColumns & Record<string, RecordValue>;
+
+/** A column of `metrics.csv` (the loop's, or a space's such as `cifar10`). */
+export type MetricColumn = string;
+export type { AlphaRow };
 
 /** The paths of the files of a run folder. */
 export interface RunPaths {

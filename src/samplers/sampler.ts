@@ -24,6 +24,11 @@ export interface SamplerContext {
    * share it.
    */
   draw?: number;
+  /**
+   * Which architecture parameter the weights are for, when a space has several (DARTS' α_normal and
+   * α_reduce): each draws its own noise. Absent: the stream of a space's first (NB201: only) parameter.
+   */
+  param?: string;
 }
 
 /** Op weights from α: each row of the result is a distribution over the ops of that edge. */
@@ -35,18 +40,18 @@ export interface Sampler {
 
 /**
  * A uniform stream on (0, 1), never 0 or 1 (Gumbel and Gamma draws take logarithms of it), fixed by
- * (sampler name, seed, epoch, step, draw) only: same context, same noise, on any backend, whatever ran
+ * (sampler name, seed, epoch, step, draw, param) only: same context, same noise, on any backend, whatever ran
  * before. Drawn in JavaScript float64 because tfjs' seeded ops cannot give per-element Gamma draws.
  */
 export function uniformStream(name: string, ctx: SamplerContext): () => number {
-  const { epoch, step, seed, draw = 0 } = ctx;
+  const { epoch, step, seed, draw = 0, param } = ctx;
   for (const [k, v] of [["epoch", epoch], ["step", step], ["draw", draw]] as const) {
     if (!Number.isInteger(v) || v < 0) {
       throw new Error(`sampler ${name}: ${k} must be an integer ≥ 0, got ${v}`);
     }
   }
   // mulberry32, seeded by a hash of the whole context: consecutive steps get unrelated streams.
-  let state = nameSeed(seed, `${name}/${epoch}/${step}/${draw}`);
+  let state = nameSeed(seed, `${name}/${epoch}/${step}/${draw}${param === undefined ? "" : `/${param}`}`);
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;

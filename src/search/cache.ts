@@ -6,11 +6,11 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { loadNb201 } from "../benchmarks/nb201.ts";
 import { lockRunFolder, type RunFolderLock } from "../runs/lock.ts";
 import { readFinishedRun } from "../runs/records.ts";
 import { canonicalJson } from "../runs/runFolder.ts";
-import type { SearchConfig } from "./config.ts";
+import { type SearchConfig, searchMethod } from "./config.ts";
+import { spaceByName } from "../spaces/mod.ts";
 import { jupyterSearchProgress } from "./jupyterProgress.ts";
 import { search, type SearchOptions, type SearchResult } from "./search.ts";
 
@@ -86,7 +86,13 @@ export async function cachedSearch(
   const { root, records = SHIPPED_RECORDS, fresh = false, progress, ...rest } = options;
   const out = cachedRunFolder(config, root);
   const name = runName(config);
-  const show = jupyterSearchProgress(name, progress);
+  // The space bound once, so progress and the search share its benchmark (NB201: the table).
+  const space = spaceByName(config.space).open({
+    model: config.model,
+    benchmark: rest.benchmark,
+    partialChannels: searchMethod(config).partialChannels,
+  });
+  const show = jupyterSearchProgress(name, (cell) => space.describe(cell), progress);
   if (fresh) {
     // Never from under a running search: the folder's lock first (it refuses, naming the holder).
     let lock: RunFolderLock | undefined;
@@ -112,14 +118,13 @@ export async function cachedSearch(
       }
     }
   }
-  const table = rest.table ?? loadNb201();
   const result = await search(config, {
     ...rest,
-    table,
+    benchmark: space.benchmark,
     out,
     resume: true,
     onProgress: (p, state) => {
-      show?.step(p, table);
+      show?.step(p);
       rest.onProgress?.(p, state);
     },
   });

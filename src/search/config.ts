@@ -5,7 +5,8 @@
  * @module
  */
 import { methodByName, type MethodOptions, METHODS, type SearchMethod } from "../methods/mod.ts";
-import { NB201_OPS } from "../spaces/nb201.ts";
+import { SEARCH_SPACES, spaceByName } from "../spaces/mod.ts";
+import { didYouMean } from "./didYouMean.ts";
 import { linearSchedule, pointsSchedule, saSchedule, type Strength } from "../regularizers/schedules.ts";
 
 /** Where the images come from. */
@@ -58,7 +59,8 @@ export type MethodConfig = Omit<MethodOptions, "lambda"> & { lambda?: LambdaConf
 
 /** Everything that fixes a search's result. Equal configs, equal runs (on one backend). */
 export interface SearchConfig {
-  space: "nb201";
+  /** The search space's name (`SPACES`). */
+  space: string;
   method: string;
   methodOptions: MethodConfig;
   preset: string;
@@ -103,8 +105,8 @@ export const PRESETS: Readonly<Record<string, Readonly<Preset>>> = {
   },
 };
 
-/** The search spaces the loop runs. */
-export const SPACES = ["nb201"] as const;
+/** The search spaces the loop runs (`spaces/mod.ts` registers them). */
+export const SPACES: readonly string[] = Object.keys(SEARCH_SPACES);
 
 function choose<T>(what: string, name: string, table: Readonly<Record<string, T>>): T {
   if (!Object.hasOwn(table, name)) {
@@ -189,33 +191,6 @@ export function describeValue(v: unknown, typed = false): string {
   }
   if (json.length > 40) json = `${json.slice(0, 37)}...`;
   return `${json} (${Array.isArray(v) ? "an array" : "an object"})`;
-}
-
-/**
- * The choice closest to `name`, if any is close: the same letters in another case, or a few edits away
- * (one per four letters, at most two).
- */
-export function didYouMean(name: string, choices: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  const exact = choices.find((c) => c.toLowerCase() === lower);
-  if (exact) return exact;
-  const distance = (a: string, b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= b.length; j++) {
-        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-      prev = row;
-    }
-    return prev[b.length];
-  };
-  let best: string | undefined, bestD = Math.min(3, Math.max(1, Math.floor(name.length / 4)) + 1);
-  for (const c of choices) {
-    const d = distance(lower, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -480,15 +455,13 @@ function merged(
 export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   checkSearchConfigOptions(o);
   const space = o.space ?? "nb201";
-  if (!(SPACES as readonly string[]).includes(space)) {
-    throw new Error(`unknown search space "${space}": choose one of ${SPACES.join(", ")}`);
-  }
+  spaceByName(space);
   const preset = o.preset ?? "cpu";
   const p = presetByName(preset);
   const data = merged("data", p.data, o.data, ["path", "limit"]) as DataConfig;
   const model = merged("model", p.model, o.model) as ModelConfig;
   const config: SearchConfig = {
-    space: "nb201",
+    space,
     method: o.method ?? "sa",
     methodOptions: o.methodOptions ?? {},
     preset,
@@ -512,9 +485,7 @@ export function checkSearchConfig(c: SearchConfig): SearchMethod {
     throw new Error(`expected a search config (from searchConfig(options)), got ${describeValue(c)}`);
   }
   checkFields(c as unknown as Record<string, unknown>, true);
-  if (c.space !== "nb201") {
-    throw new Error(`unknown search space "${c.space}": choose one of ${SPACES.join(", ")}`);
-  }
+  const space = spaceByName(c.space);
   presetByName(c.preset);
   const d = c.data;
   if (d.cutout > 0 && !d.augment) throw new Error("data.cutout needs data.augment (--augment)");
@@ -523,18 +494,16 @@ export function checkSearchConfig(c: SearchConfig): SearchMethod {
     throw new Error(`warmupEpochs (${method.warmupEpochs}) leaves no epoch of the ${c.epochs} to search α`);
   }
   for (const op of Object.keys(method.alphaInit.bias ?? {})) {
-    if (!(NB201_OPS as readonly string[]).includes(op)) {
-      const close = didYouMean(op, NB201_OPS);
+    if (!space.ops.includes(op)) {
+      const close = didYouMean(op, space.ops);
       throw new Error(
         close
           ? `alphaInit.bias: unknown op ${op}: did you mean ${close}?`
-          : `alphaInit.bias names "${op}", not one of the ops ${NB201_OPS.join(", ")}`,
+          : `alphaInit.bias names "${op}", not one of the ops ${space.ops.join(", ")}`,
       );
     }
   }
-  if (method.partialChannels !== undefined && method.partialChannels !== 1) {
-    throw new Error("partialChannels (PC-DARTS) is not available in the NAS-Bench-201 supernet yet");
-  }
+  space.check({ model: c.model, partialChannels: method.partialChannels });
   return method;
 }
 

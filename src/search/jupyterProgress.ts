@@ -4,7 +4,6 @@
  * one line per run saying where its result came from.
  * @module
  */
-import type { Nb201Table } from "../benchmarks/nb201.ts";
 import { isAbsolute, relative } from "node:path";
 import { formatDuration } from "./duration.ts";
 import type { SearchProgress, SearchResult } from "./search.ts";
@@ -32,21 +31,24 @@ let displays = 0;
 
 /** The progress display of one run; methods never throw (a display that fails is not the run's problem). */
 export interface SearchProgressDisplay {
-  step(p: SearchProgress, table: Nb201Table): void;
+  step(p: SearchProgress): void;
   readBack(result: SearchResult, from: string, ms: number): void;
   finished(result: SearchResult, out: string): void;
 }
-
-const pct = (x: number) => `${x.toFixed(2)}%`;
 
 /** A folder as the notebook's working directory sees it (an executed notebook keeps no machine's paths). */
 const shortPath = (p: string) => (isAbsolute(p) ? relative(Deno.cwd(), p) : p);
 
 /**
  * A progress display for the run `name`, or undefined when not in a Jupyter kernel or `enabled` is
- * false (default: enabled in a kernel).
+ * false (default: enabled in a kernel). `describe` adds a few words on a derived cell (the space's
+ * `SpaceRun.describe`, e.g. its NB201 accuracy).
  */
-export function jupyterSearchProgress(name: string, enabled?: boolean): SearchProgressDisplay | undefined {
+export function jupyterSearchProgress(
+  name: string,
+  describe: (cell: string) => string | undefined,
+  enabled?: boolean,
+): SearchProgressDisplay | undefined {
   const api = enabled === false ? undefined : jupyterApi();
   if (!api) {
     if (enabled === true) throw new Error("progress: true needs a Jupyter kernel (deno jupyter)");
@@ -59,11 +61,15 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
     shown = true;
     api.display({ "text/plain": text }, { raw: true, display_id: id, update }).catch(() => {});
   };
+  const cellText = (cell: string) => {
+    const words = describe(cell);
+    return `cell ${cell}${words ? ` (${words})` : ""}`;
+  };
   const t0 = performance.now();
   let last = -Infinity;
   let firstEpoch: number | undefined;
   return {
-    step(p, table) {
+    step(p) {
       const now = performance.now();
       if (now - last < UPDATE_EVERY_S * 1000 && p.step !== p.steps) return;
       last = now;
@@ -71,13 +77,9 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
       const done = (p.epoch - firstEpoch) * p.steps + p.step;
       const left = (p.epochs - p.epoch) * p.steps - p.step;
       const eta = formatDuration(((now - t0) / 1000 / done) * left);
-      let acc = "";
-      try {
-        acc = ` (NB201 CIFAR-10 ${pct(table.accuracy(p.cell).cifar10)})`;
-      } catch { /* a cell outside the table: no accuracy to show */ }
       show(
         `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ${eta}; ` +
-          `cell ${p.cell}${acc}; train loss ${p.trainLoss.toFixed(3)}`,
+          `${cellText(p.cell)}; train loss ${p.trainLoss.toFixed(3)}`,
       );
     },
     readBack(r, from, ms) {
@@ -85,10 +87,9 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
         `${name}: read back from ${shortPath(from)} in ${
           Math.max(1, Math.round(ms))
         } ms (${r.summary.epochsDone} epochs, ` +
-          `searched in ${
-            formatDuration(r.summary.seconds)
-          } on ${r.summary.backend}); cell ${r.summary.cell} ` +
-          `(NB201 CIFAR-10 ${pct(r.summary.cifar10)})`,
+          `searched in ${formatDuration(r.summary.seconds)} on ${r.summary.backend}); ${
+            cellText(r.summary.cell)
+          }`,
       );
     },
     finished(r, out) {
@@ -96,7 +97,7 @@ export function jupyterSearchProgress(name: string, enabled?: boolean): SearchPr
         `${name}: ${r.summary.epochsDone} epochs in ${formatDuration((performance.now() - t0) / 1000)} → ${
           shortPath(out)
         }; ` +
-          `cell ${r.summary.cell} (NB201 CIFAR-10 ${pct(r.summary.cifar10)})`,
+          cellText(r.summary.cell),
       );
     },
   };

@@ -10,18 +10,15 @@
 import * as tf from "../deps/tfjs_core.ts";
 import { batches, type ImageSet, mixSeed, nb201Split, stepsPerEpoch } from "../data/pipeline.ts";
 import { loadSearchData } from "../data/searchData.ts";
-import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";
 import {
-  initAlpha,
+  initArchParam,
   regularizationLoss,
   type SearchMethod,
   updatesAlpha,
   weightLr,
 } from "../methods/method.ts";
-import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
 import { ParamStore } from "../ops/params.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../runs/checkpoint.ts";
-import { alphaAtEpoch } from "../runs/frames.ts";
 import {
   type AlphaRow,
   canonicalJson,
@@ -33,8 +30,8 @@ import {
   writeHistory,
   writeSummary,
 } from "../runs/runFolder.ts";
-import { deriveNb201, edgeName, genotypeToString, NB201_EDGES } from "../spaces/nb201.ts";
-import { createNb201Supernet, nb201Forward, type Nb201Supernet } from "../supernet/nb201.ts";
+import { spaceByName } from "../spaces/mod.ts";
+import type { ArchParamSpec, ArchValues, SpaceRun, Supernet } from "../spaces/space.ts";
 import { checkSearchConfig, describeValue, type SearchConfig } from "./config.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
@@ -87,7 +84,7 @@ export interface SearchProgress {
   steps: number;
   /** Mean training loss of this epoch so far. */
   trainLoss: number;
-  /** The cell derived from the current α. */
+  /** The cell derived from the current architecture parameters (the space's genotype string). */
   cell: string;
 }
 
@@ -95,8 +92,11 @@ export interface SearchProgress {
 export interface SearchState {
   config: SearchConfig;
   method: SearchMethod;
-  net: Nb201Supernet;
-  alpha: tf.Variable;
+  /** The search space bound to this run. */
+  space: SpaceRun;
+  net: Supernet;
+  /** The architecture parameters by name (NB201: `alpha`). */
+  arch: Readonly<Record<string, tf.Variable>>;
 }
 
 /** Options of {@link search}. */
@@ -108,8 +108,11 @@ export interface SearchOptions {
    * checkpoint is refused, so nothing is overwritten). A finished run is read back, not re-run.
    */
   resume?: boolean;
-  /** The NB201 table for the derived cells' accuracies (default `loadNb201()`). */
-  table?: Nb201Table;
+  /**
+   * The space's benchmark, loaded already (NB201: its table, for the derived cells' accuracies; default:
+   * the space loads it).
+   */
+  benchmark?: unknown;
   /** Images already loaded (default: `loadSearchData(config.data)`). */
   data?: ImageSet;
   /**
@@ -139,20 +142,15 @@ export interface SearchSummary {
   seed: number;
   epochsDone: number;
   epochs: number;
+  /** The derived architecture of the last recorded epoch (the space's genotype string). */
   cell: string;
-  cifar10: number;
-  cifar100: number;
-  imagenet16: number;
-  /** Percentile of the cell's CIFAR-10 accuracy among all 15,625 cells (100: the best). */
-  cifar10Percentile: number;
-  cifar10Rank: number;
-  skipEdges: number;
-  /** Final α, one row per edge. */
-  alpha: number[][];
-  ops: string[];
-  edges: string[];
   seconds: number;
   backend: string;
+  /**
+   * The space's own fields (`SpaceRun.summary`), e.g. NB201's `cifar10`, `cifar100`, `imagenet16`,
+   * `cifar10Percentile`, `cifar10Rank`, `skipEdges` and the final `alpha` with its `ops` and `edges`.
+   */
+  [field: string]: unknown;
 }
 
 /** A search's outcome: its config, its history as tidy rows, its summary. */
@@ -160,7 +158,7 @@ export interface SearchResult {
   config: SearchConfig;
   /** One row per epoch (epoch 0: the initial α). */
   metrics: MetricsRow[];
-  /** One row per epoch × edge × op. */
+  /** One row per epoch × architecture parameter × edge × op. */
   alpha: AlphaRow[];
   summary: SearchSummary;
 }
@@ -201,48 +199,48 @@ function readScalar(t: tf.Scalar): number {
   return v;
 }
 
-/** α of the state as plain rows. */
-function alphaRows(alpha: tf.Variable): number[][] {
-  return alpha.arraySync() as number[][];
+/** The architecture parameters' values as plain rows, by name. */
+function archValues(arch: Readonly<Record<string, tf.Variable>>): Record<string, number[][]> {
+  return Object.fromEntries(Object.entries(arch).map(([name, v]) => [name, v.arraySync() as number[][]]));
 }
 
-/** The per-epoch architecture record: derived cell, its NB201 accuracies, α and β statistics. */
-function architectureRecord(alpha: number[][], ops: readonly string[], table: Nb201Table) {
-  const beta = softmaxRows(alpha);
-  const cell = deriveNb201(alpha, ops);
-  const acc = table.accuracy(cell);
-  const stats = alphaStats(alpha);
-  const closest = closestEdge(beta);
-  return {
-    beta,
-    record: {
-      cell: genotypeToString(cell),
-      cifar10: acc.cifar10,
-      cifar100: acc.cifar100,
-      imagenet16: acc.imagenet16,
-      cifar10Percentile: table.percentile(cell),
-      skipEdges: cell.filter((op) => op === "skip_connect").length,
-      noneEdges: cell.filter((op) => op === "none").length,
-      alphaMean: stats.mean,
-      alphaMedian: stats.median,
-      alphaStd: stats.std,
-      minTop2Gap: closest.gap,
-      closestEdge: edgeName(NB201_EDGES[closest.edge]),
-    },
-  };
+/**
+ * What the supernet mixes with, by parameter name: the method's sampler on every op parameter, edge
+ * parameters as they are (the supernet normalizes them). The first op parameter draws the sampler's
+ * noise under the plain context (as NB201's single α always has); each further one under its name.
+ */
+function archWeights(
+  specs: readonly ArchParamSpec[],
+  arch: Readonly<Record<string, tf.Variable>>,
+  method: SearchMethod,
+  ctx: Parameters<SearchMethod["sampler"]["weights"]>[1],
+): Record<string, tf.Tensor2D> {
+  let first = true;
+  return Object.fromEntries(specs.map((spec) => {
+    const v = arch[spec.name] as tf.Tensor2D;
+    if (spec.role === "edges") return [spec.name, v];
+    const w = method.sampler.weights(v, first ? ctx : { ...ctx, param: spec.name });
+    first = false;
+    return [spec.name, w];
+  }));
 }
 
-function alphaTable(epoch: number, alpha: number[][], beta: number[][], ops: readonly string[]): AlphaRow[] {
-  return alpha.flatMap((row, e) =>
-    row.map((a, o) => ({ epoch, edge: edgeName(NB201_EDGES[e]), op: ops[o], alpha: a, beta: beta[e][o] }))
+/** The method's regularizers summed over every op parameter (NB201: its α). */
+function archRegularizer(
+  specs: readonly ArchParamSpec[],
+  arch: Readonly<Record<string, tf.Variable>>,
+  method: SearchMethod,
+  epoch: number,
+): tf.Scalar {
+  const losses = specs.filter((s) => s.role === "ops").map((s) =>
+    regularizationLoss(method, arch[s.name] as tf.Tensor2D, epoch)
   );
+  return losses.length === 1 ? losses[0] : tf.addN(losses) as tf.Scalar;
 }
 
 /** Mean loss and accuracy (%) of the supernet in eval mode over `indices`; `pause` runs between batches. */
 async function evaluate(
-  net: Nb201Supernet,
-  method: SearchMethod,
-  alpha: tf.Variable,
+  state: SearchState,
   set: ImageSet,
   indices: Int32Array,
   batchSize: number,
@@ -260,13 +258,9 @@ async function evaluate(
         throw e;
       });
       const result = tf.tidy(() => {
-        const w = method.sampler.weights(alpha as tf.Tensor2D, {
-          epoch,
-          step: step++,
-          seed,
-          training: false,
-        });
-        const z = nb201Forward(net, b.x, w, "eval");
+        const { space, arch, method, net } = state;
+        const w = archWeights(space.archParams, arch, method, { epoch, step: step++, seed, training: false });
+        const z = net.forward(b.x, w, "eval");
         return tf.stack([tf.mul(crossEntropy(z, b.y), b.y.shape[0]), correctCount(z, b.y)]);
       });
       const [l, c] = result.dataSync();
@@ -283,8 +277,18 @@ async function evaluate(
   return { loss: loss / n, acc: (100 * correct) / n };
 }
 
-function checkpointTensors(net: Nb201Supernet, alpha: tf.Variable, wOpt: Optimizer, aOpt: Optimizer) {
-  const tensors: Record<string, tf.Tensor> = { alpha };
+/**
+ * The tensors of a checkpoint: every architecture parameter as `arch/<name>`, the weights as `w/<name>`,
+ * the optimizers' state as `wopt/…` and `aopt/…`.
+ */
+function checkpointTensors(
+  net: Supernet,
+  arch: Readonly<Record<string, tf.Variable>>,
+  wOpt: Optimizer,
+  aOpt: Optimizer,
+) {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(arch)) tensors[`arch/${name}`] = v;
   for (const [name, v] of net.store.entries()) tensors[`w/${name}`] = v;
   for (const [name, t] of Object.entries(wOpt.state())) tensors[`wopt/${name}`] = t;
   for (const [name, t] of Object.entries(aOpt.state())) tensors[`aopt/${name}`] = t;
@@ -395,13 +399,13 @@ function checkTensors(saved: Record<string, tf.Tensor>, expected: Record<string,
 /** Assign a checked checkpoint's tensors to the live model and optimizers (the caller frees them). */
 function restore(
   c: Checkpoint<CheckpointState>,
-  net: Nb201Supernet,
-  alpha: tf.Variable,
+  net: Supernet,
+  arch: Readonly<Record<string, tf.Variable>>,
   wOpt: Optimizer,
   aOpt: Optimizer,
 ) {
   const t = c.tensors;
-  alpha.assign(t.alpha);
+  for (const [name, v] of Object.entries(arch)) v.assign(t[`arch/${name}`]);
   for (const [name, v] of net.store.entries()) v.assign(t[`w/${name}`]);
   const sub = (prefix: string) =>
     Object.fromEntries(
@@ -454,7 +458,11 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   const method = checkSearchConfig(config);
   checkSearchOptions(options);
   const { out, log = () => {}, signal } = options;
-  const table = options.table ?? loadNb201();
+  const space = spaceByName(config.space).open({
+    model: config.model,
+    benchmark: options.benchmark,
+    partialChannels: method.partialChannels,
+  });
   const backend = tf.getBackend();
 
   // What can fail on the inputs fails before the run folder is touched: data, split, model.
@@ -472,13 +480,15 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   }
 
   const store = new ParamStore(config.seed);
-  const net = createNb201Supernet(store, {
-    ...config.model,
+  const net = space.createSupernet(store, {
     numClasses: classCount(set.labels),
     inputChannels: set.channels,
   });
-  const ops = net.options.ops;
-  const alpha = initAlpha(new ParamStore(config.seed), method, ops);
+  const archStore = new ParamStore(config.seed);
+  const arch: Record<string, tf.Variable> = Object.fromEntries(
+    space.archParams.map((spec) => [spec.name, initArchParam(archStore, method, spec)]),
+  );
+  const archVars = Object.values(arch);
   const w = method.weightOptimizer;
   const wOpt = sgd(store.trainable, {
     lr: w.lr,
@@ -486,8 +496,11 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     weightDecay: w.weightDecay,
     nesterov: w.nesterov,
   });
-  const aOpt = adam([alpha], { ...method.archOptimizer });
-  const state: SearchState = { config, method, net, alpha };
+  const aOpt = adam(archVars, { ...method.archOptimizer });
+  const state: SearchState = { config, method, space, net, arch };
+  /** The architecture's values at the last recorded epoch (what the summary reports). */
+  let recordedArch: ArchValues = archValues(arch);
+  const alphaRowsPerEpoch = space.alphaRows(0, recordedArch).length;
 
   let metrics: MetricsRow[] = [];
   let alphaHistory: AlphaRow[] = [];
@@ -541,16 +554,16 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   const checkArch = (epoch: number, where: string, regularizer: boolean) => {
     const opt = aOpt.state();
     const parts: [string, tf.Tensor][] = [
-      ["α", alpha],
+      ...Object.entries(arch).map((
+        [name, v],
+      ): [string, tf.Tensor] => [archVars.length > 1 ? `α (${name})` : "α", v]),
       ...Object.entries(opt).map(([name, t]): [string, tf.Tensor] => [`α optimizer state (${name})`, t]),
     ];
     const withRegularizer = regularizer && method.regularizers.length > 0;
     const all = tf.tidy(() =>
       tf.concat([
         ...parts.map(([, t]) => tf.reshape(tf.cast(t, "float32"), [-1])),
-        ...(withRegularizer
-          ? [tf.reshape(regularizationLoss(method, alpha as tf.Tensor2D, epoch), [1])]
-          : []),
+        ...(withRegularizer ? [tf.reshape(archRegularizer(space.archParams, arch, method, epoch), [1])] : []),
       ])
     );
     for (const t of Object.values(opt)) if (!(t instanceof tf.Variable)) t.dispose();
@@ -575,16 +588,8 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       seed: config.seed,
       epochsDone,
       epochs: config.epochs,
-      cell: last.cell as string,
-      cifar10: last.cifar10 as number,
-      cifar100: last.cifar100 as number,
-      imagenet16: last.imagenet16 as number,
-      cifar10Percentile: last.cifar10Percentile as number,
-      cifar10Rank: table.rank(last.cell as string),
-      skipEdges: last.skipEdges as number,
-      alpha: alphaAtEpoch(alphaHistory, epochsDone, ops),
-      ops: [...ops],
-      edges: NB201_EDGES.map(edgeName),
+      cell: last.cell,
+      ...space.summary(last, recordedArch),
       seconds,
       backend,
     };
@@ -597,9 +602,14 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       if (folder.staleRemoved.length) log(`removed ${folder.staleRemoved.join(", ")}, left by a killed run`);
       const c = await loadCheckpoint<unknown>(source);
       if (c) {
-        const expected = checkpointTensors(net, alpha, wOpt, aOpt);
+        // Checkpoints before named architecture parameters held NB201's α as "alpha".
+        if ("alpha" in c.tensors && !("arch/alpha" in c.tensors)) {
+          c.tensors["arch/alpha"] = c.tensors.alpha;
+          delete c.tensors.alpha;
+        }
+        const expected = checkpointTensors(net, arch, wOpt, aOpt);
         try {
-          checkState(c, config, folder.existed, NB201_EDGES.length * ops.length, source);
+          checkState(c, config, folder.existed, alphaRowsPerEpoch, source);
           checkTensors(c.tensors, expected, source);
           if (!options.resume) {
             throw new Error(
@@ -607,7 +617,8 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
                 `pass --resume (resume: true) to continue or read it, or choose another --out`,
             );
           }
-          restore(c, net, alpha, wOpt, aOpt);
+          restore(c, net, arch, wOpt, aOpt);
+          recordedArch = archValues(arch);
         } finally {
           freeCheckpointTensors(expected);
           Object.values(c.tensors).forEach((x) => x.dispose());
@@ -636,8 +647,6 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
           : `${out} is finished (${epochsDone} epochs): reading it back`,
       );
     } else {
-      const a = alphaRows(alpha);
-      const { beta, record } = architectureRecord(a, ops, table);
       metrics.push({
         epoch: 0,
         lr: null,
@@ -648,11 +657,11 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         validLoss: null,
         validAcc: null,
         regLoss: null,
-        ...record,
+        ...space.record(recordedArch),
         seconds: 0,
         elapsed: 0,
       });
-      alphaHistory = alphaTable(0, a, beta, ops);
+      alphaHistory = space.alphaRows(0, recordedArch);
     }
 
     running = true;
@@ -664,10 +673,9 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       let step = 0;
       const stepper: FirstOrderStepper = {
         logits: (x, pass) =>
-          nb201Forward(
-            net,
+          net.forward(
             x,
-            method.sampler.weights(alpha as tf.Tensor2D, {
+            archWeights(space.archParams, arch, method, {
               epoch,
               step,
               seed: config.seed,
@@ -677,10 +685,10 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
             "train",
           ),
         arch: {
-          vars: [alpha],
+          vars: archVars,
           optimizer: aOpt,
           regularizer: method.regularizers.length
-            ? () => regularizationLoss(method, alpha as tf.Tensor2D, epoch)
+            ? () => archRegularizer(space.archParams, arch, method, epoch)
             : undefined,
         },
         weights: { vars: store.trainable, optimizer: wOpt, gradClip: method.gradClip },
@@ -725,7 +733,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
             step: step + 1,
             steps,
             trainLoss: sums.train / sums.trainN,
-            cell: genotypeToString(deriveNb201(alphaRows(alpha), ops)),
+            cell: space.derive(archValues(arch)),
           }, state);
         }
       }
@@ -734,9 +742,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
 
       const valid = config.evaluate
         ? await evaluate(
-          net,
-          method,
-          alpha,
+          state,
           set,
           split.valid,
           batchSize,
@@ -746,7 +752,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         )
         : undefined;
       const regLoss = method.regularizers.length
-        ? readScalar(tf.tidy(() => regularizationLoss(method, alpha as tf.Tensor2D, epoch)))
+        ? readScalar(tf.tidy(() => archRegularizer(space.archParams, arch, method, epoch)))
         : 0;
       // Checked before the epoch is counted: the last checkpoint and the summary stay the previous epoch's.
       if (valid && !Number.isFinite(valid.loss)) {
@@ -754,8 +760,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       }
       if (!Number.isFinite(regLoss)) throw stopped("regularizer loss", regLoss, `after epoch ${epoch + 1}`);
       checkArch(epoch, `after epoch ${epoch + 1}`, false);
-      const a = alphaRows(alpha);
-      const { beta, record } = architectureRecord(a, ops, table);
+      const a = archValues(arch);
       const epochSeconds = (performance.now() - t0) / 1000;
       seconds += epochSeconds;
       epochsDone = epoch + 1;
@@ -769,12 +774,13 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         validLoss: valid?.loss ?? null,
         validAcc: valid?.acc ?? null,
         regLoss,
-        ...record,
+        ...space.record(a),
         seconds: epochSeconds,
         elapsed: seconds,
       };
       metrics.push(row);
-      alphaHistory.push(...alphaTable(epochsDone, a, beta, ops));
+      alphaHistory.push(...space.alphaRows(epochsDone, a));
+      recordedArch = a;
       if (out !== undefined) {
         const ckpt: CheckpointState = {
           version: 2,
@@ -785,7 +791,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
           metrics,
           alpha: alphaHistory,
         };
-        const tensors = checkpointTensors(net, alpha, wOpt, aOpt);
+        const tensors = checkpointTensors(net, arch, wOpt, aOpt);
         try {
           await saveCheckpoint(runPaths(out).checkpoint, { tensors, state: ckpt });
         } finally {
@@ -818,7 +824,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     folder?.release();
     wOpt.dispose();
     aOpt.dispose();
-    alpha.dispose();
+    archStore.dispose();
     store.dispose();
   }
 }

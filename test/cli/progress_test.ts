@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { epochLine, progressLine, type ProgressLineParts } from "../../src/cli/search.ts";
+import { NB201_SPACE } from "../../src/spaces/nb201Space.ts";
+import { PRESETS } from "../../src/search/config.ts";
 
 const parts: ProgressLineParts = {
   epoch: 3,
@@ -59,14 +61,15 @@ Deno.test("epochLine: fits the terminal, dropping the cell string first; whole i
     seconds: 41.23,
     elapsed: 120,
   };
-  const full = epochLine(row, 20);
+  const highlights = NB201_SPACE.open({ model: PRESETS.smoke.model }).epochHighlights(row);
+  const full = epochLine(row, 20, highlights);
   assert.ok(full.includes(row.cell) && full.includes("NB201 C10 94.37%") && full.includes("41.2 s"), full);
   for (const width of [40, 80, 100, 200]) {
-    const line = epochLine(row, 20, width);
+    const line = epochLine(row, 20, highlights, width);
     assert.ok(line.length <= width - 1, `${width}: ${line.length} characters`);
     assert.ok(line.startsWith("epoch 3/20"), line);
   }
-  assert.ok(!epochLine(row, 20, 100).includes(row.cell), "the cell goes first");
-  assert.match(epochLine(row, 20, 100), /NB201 C10 94\.37%/);
-  assert.equal(epochLine(row, 20, 200), full);
+  assert.ok(!epochLine(row, 20, highlights, 100).includes(row.cell), "the cell goes first");
+  assert.match(epochLine(row, 20, highlights, 100), /NB201 C10 94\.37%/);
+  assert.equal(epochLine(row, 20, highlights, 200), full);
 });

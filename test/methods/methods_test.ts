@@ -7,7 +7,7 @@ import {
   betaDarts,
   darts,
   drnas,
-  initAlpha,
+  initArchParam,
   methodByName,
   METHODS,
   regularizationLoss,
@@ -18,6 +18,8 @@ import {
   weightLr,
 } from "../../src/methods/mod.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
+import { NB201_OPS } from "../../src/spaces/nb201.ts";
+import type { ArchParamSpec } from "../../src/spaces/space.ts";
 
 /** The settings of a method other than its name, sampler and regularizers. */
 const settings = (m: ReturnType<typeof darts>) => {
@@ -143,28 +145,58 @@ Deno.test("invalid settings fail with the name of the setting", () => {
   assert.throws(() => snas({ epochs: 0 }), /epochs must be an integer ≥ 1/);
 });
 
-Deno.test("initAlpha: scale · N(0, 1) + offset + per-op bias, seeded, and refuses unknown ops", async () => {
+/** An op-score parameter like NB201's α: 6 edges with the same `ops`. */
+const opsSpec = (ops: readonly string[] = NB201_OPS): ArchParamSpec => ({
+  name: "alpha",
+  role: "ops",
+  rows: ["1<-0", "2<-0", "2<-1", "3<-0", "3<-1", "3<-2"],
+  columns: Array(6).fill(ops),
+});
+
+Deno.test("initArchParam: scale · N(0, 1) + offset + per-op bias, seeded, and refuses unknown ops", async () => {
   await onBackend("cpu", () => {
     const exact = darts({ alphaInit: { scale: 0, offset: -2, bias: { skip_connect: 0.1 } } });
     const store = new ParamStore(3);
-    const a = initAlpha(store, exact);
+    const a = initArchParam(store, exact, opsSpec());
     assert.deepEqual(a.shape, [6, 5]);
     assert.ok(relativeError(values(a), Array(6).fill([-2, -1.9, -2, -2, -2]).flat()) < 1e-7);
 
     const noisy = darts({ alphaInit: { offset: -0.5 } });
-    const v1 = values(initAlpha(new ParamStore(3), noisy));
-    assert.deepEqual(values(initAlpha(new ParamStore(3), noisy)), v1, "same store seed, same α");
-    assert.notDeepEqual(values(initAlpha(new ParamStore(4), noisy)), v1);
-    assert.notDeepEqual(values(initAlpha(new ParamStore(3), noisy, undefined, 9)), v1, "explicit seed");
+    const v1 = values(initArchParam(new ParamStore(3), noisy, opsSpec()));
+    assert.deepEqual(
+      values(initArchParam(new ParamStore(3), noisy, opsSpec())),
+      v1,
+      "same store seed, same α",
+    );
+    assert.notDeepEqual(values(initArchParam(new ParamStore(4), noisy, opsSpec())), v1);
+    assert.notDeepEqual(values(initArchParam(new ParamStore(3), noisy, opsSpec(), 9)), v1, "explicit seed");
     assert.ok(v1.every((v) => Math.abs(v + 0.5) < 6e-3) && v1.some((v) => v !== -0.5), "−0.5 + 1e-3 noise");
 
     const ops = ["none", "skip_connect", "nor_conv_3x3"];
-    assert.deepEqual(initAlpha(new ParamStore(0), darts(), ops).shape, [6, 3]);
+    assert.deepEqual(initArchParam(new ParamStore(0), darts(), opsSpec(ops)).shape, [6, 3]);
     const bad = darts({ alphaInit: { bias: { sep_conv_3x3: 0.1 } } });
     assert.throws(
-      () => initAlpha(new ParamStore(0), bad, ops),
+      () => initArchParam(new ParamStore(0), bad, opsSpec(ops)),
       /"sep_conv_3x3", not one of the ops none, skip_connect/,
     );
+    // Rows naming different ops (RobustDARTS' S1): the bias lands wherever its op is.
+    const perEdge: ArchParamSpec = {
+      name: "alpha_normal",
+      role: "ops",
+      rows: ["e0", "e1"],
+      columns: [["skip_connect", "dil_conv_3x3"], ["max_pool_3x3", "skip_connect"]],
+    };
+    assert.ok(
+      relativeError(values(initArchParam(new ParamStore(0), exact, perEdge)), [-1.9, -2, -2, -1.9]) < 1e-7,
+    );
+    // Edge scores (PC-DARTS' β) take the noise only: no offset, no op bias.
+    const edges: ArchParamSpec = {
+      name: "beta_normal",
+      role: "edges",
+      rows: ["normal"],
+      columns: [["a", "b", "c"]],
+    };
+    assert.deepEqual(values(initArchParam(new ParamStore(0), exact, edges)), [0, 0, 0]);
     store.dispose();
   });
 });

@@ -104,12 +104,24 @@ Deno.test("cellDiagram: four nodes, one labelled arrow per edge, none dashed; a 
   void pl;
 });
 
-Deno.test("alphaAtEpoch: the α matrix of one epoch, edges and ops in NB201 order; a missing epoch is an error", () => {
+Deno.test("alphaAtEpoch: the α matrix of one epoch, edges as recorded, ops as recorded or asked, by parameter; a missing epoch is an error", () => {
   const { alpha } = runs()[0];
   const m = alphaAtEpoch(alpha, 2);
   assert.equal(m.length, 6);
   assert.deepEqual(m[0], [0, 0.2, 0, 0, 0].map((v) => v));
   assert.throws(() => alphaAtEpoch(alpha, 7), /no α recorded at epoch 7/);
+  assert.deepEqual(
+    alphaAtEpoch(alpha, 2, ["skip_connect", "none"])[0],
+    [0.2, 0],
+    "columns in the order asked",
+  );
+  // A space with several parameters: each row names its own, and one is picked by name.
+  const named = [
+    { epoch: 1, param: "alpha_normal", edge: "e0", op: "a", alpha: 1, beta: 0.5 },
+    { epoch: 1, param: "alpha_reduce", edge: "e0", op: "a", alpha: 2, beta: 0.5 },
+  ];
+  assert.deepEqual(alphaAtEpoch(named, 1, undefined, "alpha_reduce"), [[2]]);
+  assert.throws(() => alphaAtEpoch(named, 1), /no α recorded at epoch 1/);
 });
 
 Deno.test("betaMargin: β of an op minus its best rival's per run and epoch, the leader named; unknown names refused", () => {

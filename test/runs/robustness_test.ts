@@ -64,7 +64,7 @@ Deno.test("12: an empty out is refused; nothing is written into the filesystem r
   await onBackend("wasm", async () => {
     const rootHad = await exists("/config.json");
     await assert.rejects(
-      search(tiny({ epochs: 1 }), { table, data, out: "" }),
+      search(tiny({ epochs: 1 }), { benchmark: table, data, out: "" }),
       /run folder "" is empty: name a folder/,
     );
     assert.equal(await exists("/config.json"), rootHad);
@@ -81,7 +81,7 @@ Deno.test("12: a folder that holds other files and no run is refused, unchanged"
     await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
     const before = await snapshot(dir);
     await assert.rejects(
-      search(tiny({ epochs: 1 }), { table, data, out: dir }),
+      search(tiny({ epochs: 1 }), { benchmark: table, data, out: dir }),
       /holds files that are not a run's \(notes.txt\): choose an empty or new folder/,
     );
     assert.deepEqual(await snapshot(dir), before);
@@ -93,10 +93,10 @@ Deno.test("12: a folder that holds other files and no run is refused, unchanged"
 Deno.test("13: a second search on a folder in use is refused naming the holder; the first is unharmed", async () => {
   await onBackend("wasm", async () => {
     const out = `${await Deno.makeTempDir()}/run`;
-    const first = search(tiny({ seed: 0 }), { table, data, out });
+    const first = search(tiny({ seed: 0 }), { benchmark: table, data, out });
     await new Promise((r) => setTimeout(r, 3));
     await assert.rejects(
-      search(tiny({ seed: 1 }), { table, data, out }),
+      search(tiny({ seed: 1 }), { benchmark: table, data, out }),
       new RegExp(`is in use by process ${Deno.pid} on .* since .*: wait for it to finish or stop it`),
     );
     const a = await first;
@@ -111,7 +111,7 @@ Deno.test("13: a lock file left by a dead process is taken over", async () => {
   await onBackend("wasm", async () => {
     const out = await Deno.makeTempDir();
     await Deno.writeTextFile(`${out}/lock`, JSON.stringify({ pid: 999999, host: "gone", command: "x" }));
-    const r = await search(tiny({ epochs: 1 }), { table, data, out });
+    const r = await search(tiny({ epochs: 1 }), { benchmark: table, data, out });
     assert.equal(r.summary.status, "finished");
     assert.equal(await exists(`${out}/lock`), false);
     await Deno.remove(out, { recursive: true });
@@ -145,7 +145,9 @@ Deno.test("13 (CLI): two runs started 3 ms apart on one --out: one runs, the oth
 /** Two finished two-epoch runs (a read-back of a finished run goes through the resume checks) (seeds 0 and 1) in fresh folders. */
 async function twoRuns() {
   const dir = await Deno.makeTempDir();
-  for (const seed of [0, 1]) await search(tiny({ epochs: 2, seed }), { table, data, out: `${dir}/s${seed}` });
+  for (const seed of [0, 1]) {
+    await search(tiny({ epochs: 2, seed }), { benchmark: table, data, out: `${dir}/s${seed}` });
+  }
   return dir;
 }
 
@@ -161,7 +163,8 @@ Deno.test("14: a checkpoint is checksummed and bound to its config; damage and f
   await onBackend("wasm", async () => {
     const dir = await twoRuns();
     const s0 = `${dir}/s0`, s1 = `${dir}/s1`;
-    const resume0 = () => search(tiny({ epochs: 2, seed: 0 }), { table, data, out: s0, resume: true });
+    const resume0 = () =>
+      search(tiny({ epochs: 2, seed: 0 }), { benchmark: table, data, out: s0, resume: true });
     const good = await Deno.readFile(`${s0}/checkpoint.bin`);
 
     // A seed-1 checkpoint copied into the seed-0 folder.
@@ -187,13 +190,13 @@ Deno.test("14: a checkpoint is checksummed and bound to its config; damage and f
     const config = await Deno.readTextFile(`${s0}/config.json`);
     await Deno.remove(`${s0}/config.json`);
     await assert.rejects(
-      search(tiny({ epochs: 2, seed: 5 }), { table, data, out: s0, resume: true }),
+      search(tiny({ epochs: 2, seed: 5 }), { benchmark: table, data, out: s0, resume: true }),
       /belongs to another config \(seed: 0 in the checkpoint, 5 asked\)/,
     );
     assert.equal(await exists(`${s0}/config.json`), false);
     const logs: string[] = [];
     const back = await search(tiny({ epochs: 2, seed: 0 }), {
-      table,
+      benchmark: table,
       data,
       out: s0,
       resume: true,
@@ -219,12 +222,12 @@ Deno.test("14: a checkpoint is checksummed and bound to its config; damage and f
     // A tensor of another shape (another model size): named, with both shapes.
     await Deno.writeFile(`${s0}/checkpoint.bin`, good);
     await rewrite(`${s0}/checkpoint.bin`, (c) => {
-      c.tensors.alpha.dispose();
-      c.tensors.alpha = tf.zeros([6, 4]);
+      c.tensors["arch/alpha"].dispose();
+      c.tensors["arch/alpha"] = tf.zeros([6, 4]);
     });
     await assert.rejects(
       resume0(),
-      /checkpoint.bin: tensor "alpha" has shape \[6,4\], the model's is \[6,5\]: it was written for another model/,
+      /checkpoint.bin: tensor "arch\/alpha" has shape \[6,4\], the model's is \[6,5\]: it was written for another model/,
     );
     // A missing tensor.
     await Deno.writeFile(`${s0}/checkpoint.bin`, good);
@@ -271,10 +274,10 @@ Deno.test("14: a checkpoint of the previous layout (no checksum, no config) resu
   await onBackend("wasm", async () => {
     const out = await Deno.makeTempDir();
     const config = tiny({ epochs: 3 });
-    const whole = await search(config, { table, data });
+    const whole = await search(config, { benchmark: table, data });
     const ac = new AbortController();
     await search(config, {
-      table,
+      benchmark: table,
       data,
       out,
       signal: ac.signal,
@@ -285,11 +288,11 @@ Deno.test("14: a checkpoint of the previous layout (no checksum, no config) resu
     await Deno.copyFile(runPaths(out).config, `${out}/config.saved`);
     await Deno.remove(runPaths(out).config);
     await assert.rejects(
-      search(config, { table, data, out, resume: true }),
+      search(config, { benchmark: table, data, out, resume: true }),
       /checkpoint.bin was written before checkpoints recorded their config, and config.json is missing: restore config.json/,
     );
     await Deno.rename(`${out}/config.saved`, runPaths(out).config);
-    const resumed = await search(config, { table, data, out, resume: true });
+    const resumed = await search(config, { benchmark: table, data, out, resume: true });
     assert.deepEqual(resumed.alpha, whole.alpha);
     const after = await loadCheckpoint<{ version: number }>(path);
     Object.values(after!.tensors).forEach((t) => t.dispose());
@@ -366,7 +369,7 @@ Deno.test("15: a start that fails leaves nothing behind, so the corrected comman
       const attempt = async () => {
         const config = tiny({ epochs: 1, ...o });
         const images = set ?? (o.data ? await loadSearchData(config.data) : data);
-        return await search(config, { table, data: images, out });
+        return await search(config, { benchmark: table, data: images, out });
       };
       await assert.rejects(attempt(), message, what);
       assert.equal(await exists(out), false, `${what}: nothing left behind`);
@@ -375,7 +378,7 @@ Deno.test("15: a start that fails leaves nothing behind, so the corrected comman
     await Deno.mkdir(out);
     await assert.rejects(
       search(tiny({ epochs: 1 }), {
-        table,
+        benchmark: table,
         data,
         out,
         onProgress: () => {
@@ -387,11 +390,11 @@ Deno.test("15: a start that fails leaves nothing behind, so the corrected comman
     assert.deepEqual(await files(out), [], "the folder existed: it stays, empty");
     // Interrupted before the first checkpoint: nothing to keep either.
     await assert.rejects(
-      search(tiny({ epochs: 1 }), { table, data, out, signal: AbortSignal.abort("SIGINT") }),
+      search(tiny({ epochs: 1 }), { benchmark: table, data, out, signal: AbortSignal.abort("SIGINT") }),
       SearchInterruptedError,
     );
     assert.deepEqual(await files(out), []);
-    const r = await search(tiny({ epochs: 1 }), { table, data, out });
+    const r = await search(tiny({ epochs: 1 }), { benchmark: table, data, out });
     assert.equal(r.summary.status, "finished");
     await Deno.remove(parent, { recursive: true });
   });
@@ -401,10 +404,10 @@ Deno.test("15: a start that fails leaves nothing behind, so the corrected comman
 Deno.test("16: stale temporary files of a killed writer are removed when the folder is opened", async () => {
   await onBackend("wasm", async () => {
     const out = await Deno.makeTempDir();
-    await search(tiny({ epochs: 1 }), { table, data, out });
+    await search(tiny({ epochs: 1 }), { benchmark: table, data, out });
     await Deno.writeFile(`${out}/checkpoint.bin.tmp-99999`, new Uint8Array(1000));
     await Deno.writeTextFile(`${out}/metrics.csv.tmp-12345`, "epoch,tr");
-    await search(tiny({ epochs: 1 }), { table, data, out, resume: true });
+    await search(tiny({ epochs: 1 }), { benchmark: table, data, out, resume: true });
     assert.deepEqual(await files(out), [
       "alpha.csv",
       "checkpoint.bin",
@@ -423,7 +426,9 @@ Deno.test("17: an infinite regularizer loss or α stops the run as a NaN does", 
     for (
       const methodOptions of [{ alphaInit: { offset: 1e38 } }, { lambda: 1e38 }]
     ) {
-      const err = await search(tiny({ method: "sa", methodOptions }), { table, data, out }).catch((e) => e);
+      const err = await search(tiny({ method: "sa", methodOptions }), { benchmark: table, data, out }).catch((
+        e,
+      ) => e);
       assert.ok(err instanceof NonFiniteLossError, `${JSON.stringify(methodOptions)}: ${err}`);
       assert.match(err.message, /became (Infinity|-Infinity|NaN) at epoch 1.*the run stopped/);
       assert.equal(await exists(out), false, "no epoch finished: nothing kept");
@@ -437,7 +442,7 @@ Deno.test("18: an aborted search keeps its last checkpoint and says interrupted"
     const out = await Deno.makeTempDir();
     const ac = new AbortController();
     const err = await search(tiny({ epochs: 3 }), {
-      table,
+      benchmark: table,
       data,
       out,
       signal: ac.signal,
@@ -452,7 +457,7 @@ Deno.test("18: an aborted search keeps its last checkpoint and says interrupted"
     const summary = JSON.parse(await Deno.readTextFile(runPaths(out).summary));
     assert.equal(summary.status, "interrupted");
     assert.equal(summary.epochsDone, 1);
-    const r = await search(tiny({ epochs: 3 }), { table, data, out, resume: true });
+    const r = await search(tiny({ epochs: 3 }), { benchmark: table, data, out, resume: true });
     assert.equal(r.summary.status, "finished");
     await Deno.remove(out, { recursive: true });
   });

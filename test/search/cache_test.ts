@@ -12,12 +12,12 @@ const config = searchConfig({ method: "sa", preset: "smoke", epochs: 2, data: { 
 Deno.test("cachedSearch: a finished run is read back from its CSV records, equal to the run in every value", async () => {
   await onBackend("wasm", async () => {
     const root = await Deno.makeTempDir();
-    const ran = await cachedSearch(config, { root, table, records: false, progress: false });
+    const ran = await cachedSearch(config, { root, benchmark: table, records: false, progress: false });
     const folder = cachedRunFolder(config, root);
     assert.equal(folder, `${root}/${runName(config)}`);
     // The read-back needs no checkpoint (shipped records have none): take it away.
     await Deno.remove(`${folder}/checkpoint.bin`);
-    const back = await cachedSearch(config, { root, table, records: false, progress: false });
+    const back = await cachedSearch(config, { root, benchmark: table, records: false, progress: false });
     assert.deepEqual(back.metrics, ran.metrics);
     assert.deepEqual(back.alpha, ran.alpha);
     assert.deepEqual(back.summary, ran.summary);
@@ -28,7 +28,7 @@ Deno.test("cachedSearch: a finished run is read back from its CSV records, equal
     const bytes = await saveRecord(folder, `${records}/${runName(config)}`);
     assert.ok(bytes > 0 && bytes < 64 * 1024, `${bytes} bytes`);
     await Deno.remove(folder, { recursive: true });
-    const shipped = await cachedSearch(config, { root, table, records, progress: false });
+    const shipped = await cachedSearch(config, { root, benchmark: table, records, progress: false });
     assert.deepEqual(shipped.metrics, ran.metrics);
     assert.deepEqual(shipped.alpha, ran.alpha);
     await assert.rejects(Deno.stat(folder), Deno.errors.NotFound, "reading a record runs nothing");
@@ -45,7 +45,7 @@ Deno.test("cachedSearch: a finished run is read back from its CSV records, equal
     );
     await Deno.writeFile(metricsGz, await gzipText(text.replace(/,(\d)\./, ",9.")));
     await assert.rejects(
-      cachedSearch(config, { root, table, records, progress: false }),
+      cachedSearch(config, { root, benchmark: table, records, progress: false }),
       /metrics\.csv differs from manifest\.json: the record is damaged/,
     );
     await Deno.writeFile(metricsGz, good.slice(0, 20));
@@ -58,14 +58,20 @@ Deno.test("cachedSearch fresh: recomputes even when a record exists", async () =
   await onBackend("wasm", async () => {
     const root = await Deno.makeTempDir();
     const one = searchConfig({ method: "darts", preset: "smoke", epochs: 1, data: { limit: 64 } });
-    const first = await cachedSearch(one, { root, table, records: false, progress: false });
-    const again = await cachedSearch(one, { root, table, records: false, fresh: true, progress: false });
+    const first = await cachedSearch(one, { root, benchmark: table, records: false, progress: false });
+    const again = await cachedSearch(one, {
+      root,
+      benchmark: table,
+      records: false,
+      fresh: true,
+      progress: false,
+    });
     assert.notEqual(again.summary.seconds, first.summary.seconds, "a new run, with its own wall time");
     assert.deepEqual(again.summary.alpha, first.summary.alpha, "equal config, equal result");
     // Not from under a search that holds the folder.
     const held = lockRunFolder(cachedRunFolder(one, root));
     await assert.rejects(
-      cachedSearch(one, { root, table, records: false, fresh: true, progress: false }),
+      cachedSearch(one, { root, benchmark: table, records: false, fresh: true, progress: false }),
       /in use/,
     );
     held.release();

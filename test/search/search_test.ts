@@ -21,7 +21,7 @@ const untimed = (rows: readonly object[]) =>
 Deno.test("search (smoke): one record per epoch plus the initial one, α rows per epoch × edge × op", async () => {
   await onBackend("wasm", async () => {
     const config = smoke({ method: "sa" });
-    const r = await search(config, { table, data: smokeData });
+    const r = await search(config, { benchmark: table, data: smokeData });
     assert.deepEqual(r.metrics.map((m) => m.epoch), [0, 1, 2]);
     assert.equal(r.alpha.length, 3 * 6 * 5);
     const method = searchMethod(config);
@@ -34,7 +34,7 @@ Deno.test("search (smoke): one record per epoch plus the initial one, α rows pe
       assert.equal(m.skipEdges, (m.cell as string).split("skip_connect").length - 1);
     }
     // SA's regularizer on the final α: λ at epoch 1 is 2/5, times mean(α) (ν = 1).
-    const last = r.summary.alpha.flat();
+    const last = (r.summary.alpha as number[][]).flat();
     const meanAlpha = last.reduce((a, b) => a + b, 0) / last.length;
     assert.ok(Math.abs((r.metrics[2].regLoss as number) - 0.4 * meanAlpha) < 1e-6);
     // β rows sum to 1 per epoch and edge.
@@ -50,11 +50,11 @@ Deno.test("search (smoke): one record per epoch plus the initial one, α rows pe
 
 Deno.test("search: a seed fixes everything (same seed, same history); another seed differs; no leaks", async () => {
   await onBackend("wasm", async () => {
-    const a = await search(smoke({ method: "sa", seed: 3 }), { table, data: smokeData });
+    const a = await search(smoke({ method: "sa", seed: 3 }), { benchmark: table, data: smokeData });
     const before = tf.memory().numTensors; // after a first search has filled tfjs' constant caches
-    const b = await search(smoke({ method: "sa", seed: 3 }), { table, data: smokeData });
+    const b = await search(smoke({ method: "sa", seed: 3 }), { benchmark: table, data: smokeData });
     assert.equal(tf.memory().numTensors, before, "a search leaves no tensor behind");
-    const c = await search(smoke({ method: "sa", seed: 4 }), { table, data: smokeData });
+    const c = await search(smoke({ method: "sa", seed: 4 }), { benchmark: table, data: smokeData });
     assert.deepEqual(untimed(a.metrics), untimed(b.metrics));
     assert.deepEqual(a.alpha, b.alpha);
     assert.notDeepEqual(a.summary.alpha, c.summary.alpha);
@@ -64,7 +64,7 @@ Deno.test("search: a seed fixes everything (same seed, same history); another se
 Deno.test("search: warm-up epochs leave α at its initial value and report no α loss", async () => {
   await onBackend("wasm", async () => {
     const r = await search(smoke({ method: "darts", methodOptions: { warmupEpochs: 1 } }), {
-      table,
+      benchmark: table,
       data: smokeData,
     });
     const at = (e: number) => r.alpha.filter((a) => a.epoch === e).map((a) => a.alpha);
@@ -80,12 +80,13 @@ Deno.test("search: a non-finite loss stops the run with a clear error and keeps 
     const out = await Deno.makeTempDir();
     const config = smoke({ method: "darts", epochs: 3 });
     const err = await search(config, {
-      table,
+      benchmark: table,
       data: smokeData,
       out,
       onProgress: (p, s) => {
         if (p.epoch === 1 && p.step === 2) {
-          s.net.head.fc.kernel.assign(tf.fill(s.net.head.fc.kernel.shape, NaN));
+          const [, kernel] = s.net.store.entries().find(([name]) => name === "head.fc.kernel")!;
+          kernel.assign(tf.fill(kernel.shape, NaN));
         }
       },
     }).catch((e) => e);
@@ -107,20 +108,23 @@ Deno.test("search: a folder holding a run is refused without resume, and nothing
   await onBackend("wasm", async () => {
     const out = await Deno.makeTempDir();
     const config = smoke({ method: "beta", epochs: 1 });
-    await search(config, { table, data: smokeData, out });
+    await search(config, { benchmark: table, data: smokeData, out });
     const files = async () =>
       Object.fromEntries(
         await Promise.all(Object.values(runPaths(out)).map(async (p) => [p, await Deno.readFile(p)])),
       );
     const before = await files();
-    await assert.rejects(search(config, { table, data: smokeData, out }), /already holds this run.*--resume/);
     await assert.rejects(
-      search(smoke({ method: "sa", epochs: 1 }), { table, data: smokeData, out }),
+      search(config, { benchmark: table, data: smokeData, out }),
+      /already holds this run.*--resume/,
+    );
+    await assert.rejects(
+      search(smoke({ method: "sa", epochs: 1 }), { benchmark: table, data: smokeData, out }),
       /different config/,
     );
     assert.deepEqual(await files(), before);
     // resume on a finished run reads it back without running.
-    const r = await search(config, { table, data: smokeData, out, resume: true });
+    const r = await search(config, { benchmark: table, data: smokeData, out, resume: true });
     assert.equal(r.metrics.length, 2);
     const tables = await readRun(out);
     assert.deepEqual(tables.metrics!.getColumn("epoch").toArray(), [0, 1]);

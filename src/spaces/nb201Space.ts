@@ -1,0 +1,132 @@
+/**
+ * NAS-Bench-201 as a search space of the loop: one α [6 edges, ops], xautodl's supernet, argmax per
+ * edge, and per epoch the derived cell's benchmark accuracies (the NB201 table), skip and none edges,
+ * and α's statistics.
+ * @module
+ */
+import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";
+import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
+import { createNb201Supernet, nb201Forward } from "../supernet/nb201.ts";
+import { deriveNb201, edgeName, genotypeToString, NB201_EDGES, NB201_OPS } from "./nb201.ts";
+import { archTable, type ArchValues, type SearchSpace, type SpaceRun } from "./space.ts";
+
+/** The NB201 supernet's shape in a config. */
+export interface Nb201ModelConfig {
+  channels: number;
+  cellsPerStage: number;
+  /** Affine BN in the cells (false during search in every reference). */
+  affine: boolean;
+  trackRunningStats: boolean;
+}
+
+/** The columns NB201 adds to each epoch's record (`metrics.csv`), in column order. */
+export type Nb201Record = {
+  /** The derived cell (the benchmark's string). */
+  cell: string;
+  /** Its NB201 test accuracies (%, 200 epochs), named as `Nb201Accuracy` names them. */
+  cifar10: number;
+  cifar100: number;
+  imagenet16: number;
+  /** Share of all NB201 cells worse than the derived one on CIFAR-10 (%). */
+  cifar10Percentile: number;
+  /** Edges of the derived cell that are skip_connect / none. */
+  skipEdges: number;
+  noneEdges: number;
+  /** Mean, median and standard deviation of α over every edge and op. */
+  alphaMean: number;
+  alphaMedian: number;
+  alphaStd: number;
+  /** The smallest gap between an edge's two largest β, and that edge ("to<-from"). */
+  minTop2Gap: number;
+  closestEdge: string;
+};
+
+/** The single architecture parameter's name. */
+const ALPHA = "alpha";
+
+const rowsOf = (arch: ArchValues) => arch[ALPHA] as number[][];
+
+/** The NAS-Bench-201 space. */
+export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
+  name: "nb201",
+  description: "NAS-Bench-201: 4-node cells, 6 edges, 5 ops; derived cells looked up in the benchmark",
+  ops: NB201_OPS,
+  check({ partialChannels }) {
+    if (partialChannels !== undefined && partialChannels !== 1) {
+      throw new Error("partialChannels (PC-DARTS) is not available in the NAS-Bench-201 supernet yet");
+    }
+  },
+  open({ model, benchmark, partialChannels }): SpaceRun {
+    NB201_SPACE.check({ model, partialChannels });
+    const table = (benchmark as Nb201Table | undefined) ?? loadNb201();
+    const ops = NB201_OPS;
+    const derive = (arch: ArchValues) => deriveNb201(rowsOf(arch), ops);
+    const archParams = [{
+      name: ALPHA,
+      role: "ops" as const,
+      rows: NB201_EDGES.map(edgeName),
+      columns: NB201_EDGES.map(() => ops),
+    }];
+    return {
+      benchmark: table,
+      archParams,
+      createSupernet(store, input) {
+        const net = createNb201Supernet(store, { ...model, ...input, ops });
+        return { store, forward: (x, weights, mode) => nb201Forward(net, x, weights[ALPHA], mode) };
+      },
+      derive: (arch) => genotypeToString(derive(arch)),
+      record(arch): Nb201Record {
+        const alpha = rowsOf(arch);
+        const cell = derive(arch);
+        const acc = table.accuracy(cell);
+        const stats = alphaStats(alpha);
+        const closest = closestEdge(softmaxRows(alpha));
+        return {
+          cell: genotypeToString(cell),
+          cifar10: acc.cifar10,
+          cifar100: acc.cifar100,
+          imagenet16: acc.imagenet16,
+          cifar10Percentile: table.percentile(cell),
+          skipEdges: cell.filter((op) => op === "skip_connect").length,
+          noneEdges: cell.filter((op) => op === "none").length,
+          alphaMean: stats.mean,
+          alphaMedian: stats.median,
+          alphaStd: stats.std,
+          minTop2Gap: closest.gap,
+          closestEdge: edgeName(NB201_EDGES[closest.edge]),
+        };
+      },
+      alphaRows: (epoch, arch) => archTable(epoch, archParams, arch),
+      summary: (last, arch) => ({
+        cifar10: last.cifar10,
+        cifar100: last.cifar100,
+        imagenet16: last.imagenet16,
+        cifar10Percentile: last.cifar10Percentile,
+        cifar10Rank: table.rank(last.cell as string),
+        skipEdges: last.skipEdges,
+        alpha: rowsOf(arch).map((r) => [...r]),
+        ops: [...ops],
+        edges: NB201_EDGES.map(edgeName),
+      }),
+      describe(cell) {
+        try {
+          return `NB201 CIFAR-10 ${table.accuracy(cell).cifar10.toFixed(2)}%`;
+        } catch {
+          return undefined; // a cell outside the table: nothing to add
+        }
+      },
+      epochHighlights: (r) => [`NB201 C10 ${(r.cifar10 as number).toFixed(2)}%`, `skip ${r.skipEdges}`],
+      report(s) {
+        const pct = (x: unknown) => `${(x as number).toFixed(2)}%`;
+        return [
+          `NAS-Bench-201 test accuracy: CIFAR-10 ${pct(s.cifar10)}, CIFAR-100 ${pct(s.cifar100)}, ` +
+          `ImageNet16-120 ${pct(s.imagenet16)}`,
+          `CIFAR-10 rank ${s.cifar10Rank} of 15625 (percentile ${
+            (s.cifar10Percentile as number).toFixed(2)
+          }), ` +
+          `${s.skipEdges} skip_connect edge(s)`,
+        ];
+      },
+    };
+  },
+};
