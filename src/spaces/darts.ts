@@ -733,8 +733,15 @@ export function deriveDarts(alpha: DartsAlpha, o: DeriveDartsOptions = {}): Dart
   }
   const cell = (type: DartsCellType) =>
     deriveDartsCell(alpha[type], table[type], o.edgeWeights?.[type], `deriveDarts (${type} cell)`);
-  if (o.edgeWeights !== undefined && (typeof o.edgeWeights !== "object" || o.edgeWeights === null)) {
-    throw new Error("deriveDarts: edgeWeights must be { normal: number[], reduce: number[] } (14 each)");
+  if (
+    o.edgeWeights !== undefined &&
+    (typeof o.edgeWeights !== "object" || o.edgeWeights === null ||
+      DARTS_CELL_TYPES.some((t) => !Array.isArray(o.edgeWeights![t])))
+  ) {
+    throw new Error(
+      "deriveDarts: edgeWeights must be { normal: number[], reduce: number[] } (14 each, e.g. " +
+        "pcDartsEdgeWeights of each cell's β)",
+    );
   }
   return {
     normal: cell("normal"),

@@ -434,6 +434,10 @@ Deno.test("darts derive: PC-DARTS' edge weights (softmax of β per node) rank th
     () => deriveDarts({ normal, reduce: rows(8) }, { edgeWeights: { normal: w, reduce: [1] } }),
     /deriveDarts \(reduce cell\): edge weights must be 14 finite numbers \(one per edge\), got 1 entries/,
   );
+  assert.throws(
+    () => deriveDarts({ normal, reduce: rows(8) }, { edgeWeights: { normal: w } as never }),
+    /deriveDarts: edgeWeights must be \{ normal: number\[\], reduce: number\[\] \}/,
+  );
 });
 
 Deno.test("darts derive: α of the wrong shape or space is refused with the edge and its ops", () => {
