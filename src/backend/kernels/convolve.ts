@@ -13,6 +13,7 @@
  */
 import * as tf from "../../deps/tfjs_core.ts";
 import { convGeometry, type ConvPad, pair } from "./convGradients.ts";
+import { depthwiseConv } from "./depthwiseGradients.ts";
 
 /** Options of {@link convolve}. */
 export interface ConvolveOptions {
@@ -60,7 +61,7 @@ function forward(
   depthwise: boolean,
 ): tf.Tensor4D {
   return depthwise
-    ? tf.depthwiseConv2d(x, filter, strides, pad as any, "NHWC", dilations)
+    ? depthwiseConv(x, filter, strides, pad, dilations)
     : tf.conv2d(x, filter, strides, pad as any, "NHWC", dilations);
 }
 

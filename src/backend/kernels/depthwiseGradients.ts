@@ -2,30 +2,87 @@
  * Gradients of the `DepthwiseConv2dNative` kernel (filter `[kh, kw, c, multiplier]`).
  *
  * Why: tfjs-backend-wasm has no depthwise backprop kernels at all, and every backend refuses dilated
- * depthwise gradients (DARTS' dil_conv needs them). The input gradient is a forward depthwise conv of `dy`
- * with a re-indexed (flipped / sub-pixel) filter, so it runs on any backend and is taped and tidied like any op.
- * The filter gradient is a per-channel correlation with no fast forward-op form on wasm (all compositions
- * measured 35-95 ms vs 23 ms, see below), so on wasm it is a small JS kernel over the wasm heap, registered
- * as `DepthwiseConv2dNativeBackpropFilter` (the same pattern tfjs-backend-wasm uses for its JS Slice kernel);
- * elsewhere it is composed from strided slices, multiplies and sums.
+ * depthwise gradients (DARTS' dil_conv needs them). On wasm with the SIMD kernels, both gradients of the
+ * convs DARTS uses (multiplier 1, c ≥ 4) are the loops of ./depthwiseKernels.ts (measured 3-20x the
+ * compositions below). Elsewhere, the input gradient is a forward depthwise conv of `dy` with a re-indexed
+ * (flipped / sub-pixel) filter, so it runs on any backend and is taped and tidied like any op; the filter
+ * gradient is a JS loop on wasm, registered as `DepthwiseConv2dNativeBackpropFilter` (the same pattern
+ * tfjs-backend-wasm uses for its JS Slice kernel), and composed from strided slices, multiplies and sums
+ * on other backends.
  *
  * @module
  */
 import * as tf from "../../deps/tfjs_core.ts";
 import {
   composedGradient,
-  type ConvGeometry,
   convGeometry,
   type ConvPad,
   interleaveAndCrop,
   planAxis,
   tapIndex,
 } from "./convGradients.ts";
+import {
+  type DepthwiseAttrs,
+  depthwiseAttrs,
+  depthwiseConvKernel,
+  depthwiseFilterGradKernel,
+  depthwiseFilterGradLoop,
+  depthwiseInputGradKernel,
+  simdDepthwiseSupported,
+} from "./depthwiseKernels.ts";
+import { runJsKernel } from "./jsKernel.ts";
+import { simdKernels } from "./simd/mod.ts";
+
+/** Whether the active backend runs a depthwise conv of this shape as SIMD kernels (wasm, kernels on). */
+function simdDepthwise(c: number, m: number, kh: number, kw: number): boolean {
+  return tf.getBackend() === "wasm" && simdDepthwiseSupported(c, m, kh, kw) &&
+    simdKernels(tf.backend()) != null;
+}
 
 /**
- * Gradient of `depthwiseConv2d(x, filter)` w.r.t. `x`: a depthwise conv of padded `dy` with the flipped filter
- * (sub-pixel phases as an extra channel multiplier when strided); with multiplier M > 1 the M outputs of each
- * input channel are summed.
+ * Gradients of the SIMD forward kernel (`SadartsDepthwiseConv`, inputs in0 = x, in1 = filter): the SIMD
+ * input- and filter-gradient kernels, with the forward's geometry.
+ */
+const simdConvGradConfig: tf.GradConfig = {
+  kernelName: depthwiseConvKernel.name,
+  inputsToSave: ["in0", "in1"],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, filter]: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const a = attrs as unknown as DepthwiseAttrs;
+    const g = dy as tf.Tensor;
+    return {
+      in0: () => runJsKernel(depthwiseInputGradKernel, [g, filter], a)[0],
+      in1: () => runJsKernel(depthwiseFilterGradKernel, [x, g], a)[0],
+    };
+  },
+};
+
+/**
+ * `tf.depthwiseConv2d` (NHWC) on the active backend; on wasm, where the SIMD kernels take the shape and the
+ * filter has at most 25 taps, their forward, whose results are XNNPACK's bit for bit (the sums run in the
+ * same order; XNNPACK's multi-pass kernels for more taps sum in another), with their gradients.
+ */
+export function depthwiseConv(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: [number, number],
+  pad: ConvPad,
+  dilations: [number, number],
+): tf.Tensor4D {
+  const [kh, kw, c, m] = filter.shape;
+  if (kh * kw > 25 || !simdDepthwise(c, m, kh, kw)) {
+    return tf.depthwiseConv2d(x, filter, strides, pad as any, "NHWC", dilations);
+  }
+  if (tf.getGradient(simdConvGradConfig.kernelName) !== simdConvGradConfig) {
+    tf.registerGradient(simdConvGradConfig);
+  }
+  const g = convGeometry(x.shape, filter.shape, strides, pad, dilations, undefined, true);
+  return runJsKernel(depthwiseConvKernel, [x, filter], depthwiseAttrs(g))[0] as tf.Tensor4D;
+}
+
+/**
+ * Gradient of `depthwiseConv2d(x, filter)` w.r.t. `x`: the SIMD kernel where it applies, else a depthwise conv
+ * of padded `dy` with the flipped filter (sub-pixel phases as an extra channel multiplier when strided); with
+ * multiplier M > 1 the M outputs of each input channel are summed.
  */
 export function depthwiseInputGrad(
   xShape: [number, number, number, number],
@@ -39,6 +96,9 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const g = convGeometry(xShape, filter.shape, strides, pad, dilations, dimRoundingMode, true);
     const [kh, kw, c, m] = filter.shape;
+    if (simdDepthwise(c, m, kh, kw)) {
+      return runJsKernel(depthwiseInputGradKernel, [dy, filter], depthwiseAttrs(g))[0] as tf.Tensor4D;
+    }
     const ph = planAxis(g.inH, g.outH, kh, g.sh, g.dh, g.top);
     const pw = planAxis(g.inW, g.outW, kw, g.sw, g.dw, g.left);
     const phases = ph.phases * pw.phases;
@@ -110,63 +170,6 @@ export function depthwiseFilterGradComposed(
 }
 
 /**
- * The depthwise filter-gradient loop over flat NHWC arrays. Accumulates per tap into a `[Wo * c * m]` row
- * buffer (float64) so the hot loop is one long contiguous multiply-add when the column stride is 1 and the
- * multiplier is 1 (the DARTS case), then folds the row buffer into `[kh, kw, c, m]`.
- */
-export function depthwiseFilterGradLoop(
-  xv: Float32Array,
-  dv: Float32Array,
-  g: ConvGeometry,
-  m: number,
-): Float32Array {
-  const { batch, inH, inW, inC: c, kh, kw, sh, sw, dh, dw, top, left, outH, outW } = g;
-  const cm = c * m;
-  const rowLen = outW * cm;
-  const acc = new Float64Array(kh * kw * rowLen);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < outH; i++) {
-      const dRow = (b * outH + i) * rowLen;
-      for (let th = 0; th < kh; th++) {
-        const xi = i * sh + th * dh - top;
-        if (xi < 0 || xi >= inH) continue;
-        const xRow = (b * inH + xi) * inW * c;
-        for (let tw = 0; tw < kw; tw++) {
-          const aOff = (th * kw + tw) * rowLen;
-          // Columns j whose input column j*sw + tw*dw - left lies inside the image.
-          const jlo = Math.max(0, Math.ceil((left - tw * dw) / sw));
-          const jhi = Math.min(outW, Math.floor((inW - 1 + left - tw * dw) / sw) + 1);
-          if (jhi <= jlo) continue;
-          if (sw === 1 && m === 1) {
-            const xo = xRow + (tw * dw - left) * c;
-            for (let k = jlo * c, e = jhi * c; k < e; k++) acc[aOff + k] += xv[xo + k] * dv[dRow + k];
-          } else {
-            for (let j = jlo; j < jhi; j++) {
-              const xo = xRow + (j * sw + tw * dw - left) * c;
-              const a = aOff + j * cm;
-              const d = dRow + j * cm;
-              for (let ch = 0; ch < c; ch++) {
-                const xc = xv[xo + ch];
-                for (let q = 0; q < m; q++) acc[a + ch * m + q] += xc * dv[d + ch * m + q];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  const out = new Float32Array(kh * kw * cm);
-  for (let t = 0; t < kh * kw; t++) {
-    for (let k = 0; k < cm; k++) {
-      let s = 0;
-      for (let j = 0; j < outW; j++) s += acc[t * rowLen + j * cm + k];
-      out[t * cm + k] = s;
-    }
-  }
-  return out;
-}
-
-/**
  * wasm kernel `DepthwiseConv2dNativeBackpropFilter` (missing from tfjs-backend-wasm): runs
  * {@link depthwiseFilterGradLoop} on views of the wasm heap, no copies. Measured on 64x32x32x16, 3x3: 23 ms,
  * vs 35 ms for a dense conv keeping the diagonal, 48 ms for strided slices, 93 ms for a depthwise conv with
@@ -194,8 +197,8 @@ export const depthwiseBackpropFilterWasmConfig: tf.KernelConfig = {
 };
 
 /**
- * Depthwise filter gradient on the active backend: the wasm kernel above on wasm, the portable composition
- * elsewhere.
+ * Depthwise filter gradient on the active backend: on wasm the SIMD kernel where it applies, else the wasm
+ * kernel above; the portable composition elsewhere.
  */
 export function depthwiseFilterGrad(
   x: tf.Tensor4D,
@@ -206,6 +209,11 @@ export function depthwiseFilterGrad(
   dilations: number | [number, number] = 1,
   dimRoundingMode?: "floor" | "round" | "ceil",
 ): tf.Tensor4D {
+  const [kh, kw, c, m] = filterShape;
+  if (simdDepthwise(c, m, kh, kw)) {
+    const g = convGeometry(x.shape, filterShape, strides, pad, dilations, dimRoundingMode, true);
+    return runJsKernel(depthwiseFilterGradKernel, [x, dy], depthwiseAttrs(g))[0] as tf.Tensor4D;
+  }
   if (tf.getBackend() === "wasm" && tf.getKernel("DepthwiseConv2dNativeBackpropFilter", "wasm") != null) {
     return tf.engine().runKernel(
       "DepthwiseConv2dNativeBackpropFilter",

@@ -28,10 +28,18 @@ export {
   depthwiseBackpropFilterWasmConfig,
   depthwiseFilterGrad,
   depthwiseFilterGradComposed,
-  depthwiseFilterGradLoop,
   depthwiseGradConfig,
   depthwiseInputGrad,
 } from "./depthwiseGradients.ts";
+export {
+  type DepthwiseAttrs,
+  depthwiseAttrs,
+  depthwiseConvKernel,
+  depthwiseFilterGradKernel,
+  depthwiseFilterGradLoop,
+  depthwiseInputGradKernel,
+  simdDepthwiseSupported,
+} from "./depthwiseKernels.ts";
 
 /**
  * Overrides the `Conv2D` and `DepthwiseConv2dNative` gradients and registers the wasm

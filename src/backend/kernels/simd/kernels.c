@@ -1,6 +1,7 @@
 // SIMD kernels for sadarts on the tfjs wasm backend. They run in tfjs' own linear memory (imported), on
-// tensors tfjs allocated: every pointer is a byte offset into that heap. Leaf loops only: no stack, no
-// static data, no allocation, so the module never touches memory it was not handed.
+// tensors tfjs allocated: every pointer is a byte offset into that heap. Leaf loops only: no static data
+// (build.ts refuses a data segment), no allocation; scratch arrays live on the 64 KiB stack mod.ts takes
+// from tfjs' allocator. So the module never touches memory it was not handed.
 // Tensors are NHWC flattened to [rows, c]; per-channel loops take 4 channels per SIMD vector.
 // Build: `deno task build:simd` (clang --target=wasm32 -msimd128, see build.ts beside this file).
 #include <wasm_simd128.h>
@@ -246,6 +247,364 @@ EXPORT void avg_pool3(const float* x, float* out, int batch, int h, int w, int c
           }
           if (!pre) acc = wasm_f32x4_mul(acc, wasm_f32x4_splat(1.0f / (float)((y1 - y0 + 1) * (x1 - x0 + 1))));
           wasm_v128_store(o + k, acc);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Depthwise convolution (multiplier 1), NHWC, filter [kh, kw, c]: forward, input gradient and filter
+// gradient for any stride, dilation and padding, kh, kw ≤ DW_MAXK, c ≥ 4 (the JS caller checks; other
+// shapes use the JS kernels or tfjs). Channels go 4 to a vector; when c is not a multiple of 4 the last
+// block starts at c − 4 and overlaps the one before: every lane is computed by the same operations
+// whichever block it is in, so the overlapped channels are written twice with the same value.
+// Geometry is the forward conv's: y[oh][ow] reads x[oh·sh + th·dh − top][ow·sw + tw·dw − left].
+#define DW_MAXK 8
+
+static inline int floordiv(int a, int b) { return a / b - (a % b != 0 && ((a < 0) != (b < 0))); }
+static inline int ceildiv(int a, int b) { return -floordiv(-a, b); }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int block_start(int k, int c) { return imin(4 * k, c - 4); }
+
+// The input gradient and forward are gathers: each output is a sum of products written once (no zeroing,
+// no read-modify-write). Their sums start at +0 and add the terms in the order tfjs' own kernels do, so the
+// results are tfjs' bit for bit (a term these skip, outside the input, is tfjs' +0 or −0 product, which
+// leaves any sum unchanged): runs are reproducible whichever path computed them.
+//
+// One output row, one 4-channel block, columns outside:
+// out[q·ostep] = Σ_t Σ_r in[r][q·istep + off[t]] · fv[t·nr + r] for q < n (indices in pixels of c floats; taps
+// outside [0, win) skipped; all inside for q in [qa, qb), see dw_interior). The forward conv is istep = sw,
+// ostep = 1; one column phase of the input gradient is istep = 1, ostep = sw. One function per column tap
+// count NT (unrolled). Inside, 4 outputs at once, so each filter vector is loaded once per 4 multiply-adds.
+#define DW_GATHER(NT)                                                                                       \
+  static void dw_gather_##NT(float* out, int ostep, int n, int qa, int qb, const float* const* in, int nr,  \
+                             const int* off, int istep, int win, const v128_t* fv, int c) {                 \
+    const int os = ostep * c, is = istep * c;                                                               \
+    for (int q = 0; q < n; q++) {                                                                           \
+      if (q == qa) {                                                                                        \
+        for (; q + 4 <= qb; q += 4) {                                                                       \
+          v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;                                       \
+          for (int t = 0; t < NT; t++) {                                                                    \
+            for (int r = 0; r < nr; r++) {                                                                  \
+              const float* s = in[r] + (q * istep + off[t]) * c;                                            \
+              v128_t f = fv[t * nr + r];                                                                    \
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(s), f));                                \
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(s + is), f));                           \
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(s + 2 * is), f));                       \
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(s + 3 * is), f));                       \
+            }                                                                                               \
+          }                                                                                                 \
+          float* o = out + q * os;                                                                          \
+          wasm_v128_store(o, a0);                                                                           \
+          wasm_v128_store(o + os, a1);                                                                      \
+          wasm_v128_store(o + 2 * os, a2);                                                                  \
+          wasm_v128_store(o + 3 * os, a3);                                                                  \
+        }                                                                                                   \
+        for (; q < qb; q++) {                                                                               \
+          v128_t a = wasm_f32x4_splat(0);                                                                   \
+          for (int t = 0; t < NT; t++) {                                                                    \
+            for (int r = 0; r < nr; r++)                                                                    \
+              a = wasm_f32x4_add(                                                                           \
+                  a, wasm_f32x4_mul(wasm_v128_load(in[r] + (q * istep + off[t]) * c), fv[t * nr + r]));     \
+          }                                                                                                 \
+          wasm_v128_store(out + q * os, a);                                                                 \
+        }                                                                                                   \
+        if (q >= n) break;                                                                                  \
+      }                                                                                                     \
+      /* An edge output: check every tap. */                                                                \
+      v128_t a = wasm_f32x4_splat(0);                                                                       \
+      for (int t = 0; t < NT; t++) {                                                                        \
+        int i = q * istep + off[t];                                                                         \
+        if (i < 0 || i >= win) continue;                                                                    \
+        for (int r = 0; r < nr; r++)                                                                        \
+          a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(in[r] + i * c), fv[t * nr + r]));             \
+      }                                                                                                     \
+      wasm_v128_store(out + q * os, a);                                                                     \
+    }                                                                                                       \
+  }
+DW_GATHER(1)
+DW_GATHER(2)
+DW_GATHER(3)
+DW_GATHER(4)
+DW_GATHER(5)
+DW_GATHER(6)
+DW_GATHER(7)
+DW_GATHER(8)
+
+// dw_gather_NT for nt ≤ DW_MAXK column taps; none: zeros. A switch of direct calls, not a table of function
+// pointers: that would be a data segment, which instantiation would write into tfjs' heap.
+static void dw_gather_cols(float* out, int ostep, int n, int qa, int qb, const float* const* in, int nr,
+                           const int* off, int nt, int istep, int win, const v128_t* fv, int c) {
+  switch (nt) {
+    case 0:
+      for (int q = 0; q < n; q++) wasm_v128_store(out + q * ostep * c, wasm_f32x4_splat(0));
+      break;
+    case 1: dw_gather_1(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 2: dw_gather_2(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 3: dw_gather_3(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 4: dw_gather_4(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 5: dw_gather_5(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 6: dw_gather_6(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    case 7: dw_gather_7(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+    default: dw_gather_8(out, ostep, n, qa, qb, in, nr, off, istep, win, fv, c); break;
+  }
+}
+
+// The same over a list of terms e = (input row in[e], column offset off[e], filter vector fv[e]) in any
+// order: out[q·ostep] = Σ_e in[e][q·istep + off[e]] · fv[e]. For sums with rows outside (strided input
+// gradient); with columns outside the unrolled dw_gather_cols is faster (measured 5-25%).
+static void dw_gather_terms(float* out, int ostep, int n, int qa, int qb, const float* const* in,
+                            const int* off, const v128_t* fv, int terms, int istep, int win, int c) {
+  const int os = ostep * c, is = istep * c;
+  const float* at[DW_MAXK * DW_MAXK];  // in[e] + off[e]·c: term e's input at q = 0
+  for (int e = 0; e < terms; e++) at[e] = in[e] + off[e] * c;
+  for (int q = 0; q < n; q++) {
+    if (q == qa) {
+      for (; q + 4 <= qb; q += 4) {
+        v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0; e < terms; e++) {
+          const float* s = at[e] + q * is;
+          v128_t f = fv[e];
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(s), f));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(s + is), f));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(s + 2 * is), f));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(s + 3 * is), f));
+        }
+        float* o = out + q * os;
+        wasm_v128_store(o, a0);
+        wasm_v128_store(o + os, a1);
+        wasm_v128_store(o + 2 * os, a2);
+        wasm_v128_store(o + 3 * os, a3);
+      }
+      for (; q < qb; q++) {
+        v128_t a = wasm_f32x4_splat(0);
+        for (int e = 0; e < terms; e++)
+          a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(at[e] + q * is), fv[e]));
+        wasm_v128_store(out + q * os, a);
+      }
+      if (q >= n) break;
+    }
+    // An edge output: check every term.
+    v128_t a = wasm_f32x4_splat(0);
+    for (int e = 0; e < terms; e++) {
+      int i = q * istep + off[e];
+      if (i >= 0 && i < win) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(in[e] + i * c), fv[e]));
+    }
+    wasm_v128_store(out + q * os, a);
+  }
+}
+
+// The outputs q of [qa, qb) ⊆ [0, n) whose taps q·istep + off[t] all lie in [0, win) (qa = qb when none),
+// computed once per row geometry: the divisions cost as much as a short row's multiply-adds.
+static void dw_interior(const int* off, int nt, int istep, int win, int n, int* qa, int* qb) {
+  int a = 0, b = n;
+  for (int t = 0; t < nt; t++) {
+    a = imax(a, ceildiv(-off[t], istep));
+    b = imin(b, floordiv(win - 1 - off[t], istep) + 1);
+  }
+  *qa = imin(a, n);
+  *qb = imax(b, *qa);
+}
+
+// Forward: y[b][oh][ow][k] = Σ_{tw,th} x[b][oh·sh + th·dh − top][ow·sw + tw·dw − left][k] · f[th][tw][k], summed
+// with tw outside and th inside, both ascending, as XNNPACK's single-pass depthwise kernels (≤ 25 taps) do.
+EXPORT void dw_forward(const float* x, const float* f, float* y, int batch, int h, int w, int c, int ho, int wo,
+                       int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
+  const float* rows[DW_MAXK];
+  const float* in[DW_MAXK];
+  int ths[DW_MAXK], off[DW_MAXK];
+  v128_t fv[DW_MAXK * DW_MAXK];
+  for (int tw = 0; tw < kw; tw++) off[tw] = tw * dw - left;
+  int qa, qb;
+  dw_interior(off, kw, sw, w, wo, &qa, &qb);
+  int blocks = (c + 3) / 4;
+  for (int b = 0; b < batch; b++) {
+    for (int oh = 0; oh < ho; oh++) {
+      int nr = 0;
+      for (int th = 0; th < kh; th++) {
+        int ih = oh * sh + th * dh - top;
+        if (ih < 0 || ih >= h) continue;
+        rows[nr] = x + ((b * h + ih) * w) * c;
+        ths[nr++] = th;
+      }
+      float* yrow = y + ((b * ho + oh) * wo) * c;
+      for (int k = 0; k < blocks; k++) {
+        int cb = block_start(k, c);
+        for (int r = 0; r < nr; r++) {
+          in[r] = rows[r] + cb;
+          for (int tw = 0; tw < kw; tw++) fv[tw * nr + r] = wasm_v128_load(f + (ths[r] * kw + tw) * c + cb);
+        }
+        dw_gather_cols(yrow + cb, 1, wo, qa, qb, in, nr, off, kw, sw, w, fv, c);
+      }
+    }
+  }
+}
+
+// Input gradient: dx[b][ih][iw] = Σ dy[b][oh][ow] · f[th][tw] over oh·sh + th·dh − top = ih and
+// ow·sw + tw·dw − left = iw, as a gather: per dx row, the filter rows th that reach it; per column phase
+// iw ≡ p (mod sw), the filter columns tw that reach it, at dy column iw/sw + (p + left − tw·dw)/sw. Summed
+// in the order of the composed gradient (../depthwiseGradients.ts: a forward conv of dy with the flipped
+// filter): at stride 1 tw outside and th inside, both descending (XNNPACK's depthwise kernel); strided, th
+// outside and tw inside, both descending (the sub-pixel phases are a channel multiplier there, which
+// XNNPACK runs as a grouped GEMM).
+EXPORT void dw_input_grad(const float* dy, const float* f, float* dx, int batch, int h, int w, int c, int ho,
+                          int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
+  const float* rows[DW_MAXK];
+  const float* in[DW_MAXK * DW_MAXK];
+  int ths[DW_MAXK], tws[DW_MAXK], off[DW_MAXK], toff[DW_MAXK * DW_MAXK];
+  v128_t fv[DW_MAXK * DW_MAXK];
+  int blocks = (c + 3) / 4;
+  int strided = sh > 1 || sw > 1;
+  for (int b = 0; b < batch; b++) {
+    for (int ih = 0; ih < h; ih++) {
+      int nr = 0;
+      for (int th = kh - 1; th >= 0; th--) {
+        int num = ih + top - th * dh;
+        if (num < 0 || num % sh != 0 || num / sh >= ho) continue;
+        rows[nr] = dy + ((b * ho + num / sh) * wo) * c;
+        ths[nr++] = th;
+      }
+      float* dxrow = dx + ((b * h + ih) * w) * c;
+      for (int p = 0; p < sw && p < w; p++) {
+        int nt = 0;
+        for (int tw = kw - 1; tw >= 0; tw--) {
+          int m = p + left - tw * dw;
+          if (((m % sw) + sw) % sw != 0) continue;
+          off[nt] = m / sw;  // exact: m is a multiple of sw
+          tws[nt++] = tw;
+        }
+        int n = (w - p + sw - 1) / sw, qa, qb;
+        dw_interior(off, nt, 1, wo, n, &qa, &qb);
+        float* o = dxrow + p * c;
+        for (int k = 0; k < blocks; k++) {
+          int cb = block_start(k, c);
+          if (!strided) {
+            for (int r = 0; r < nr; r++) {
+              in[r] = rows[r] + cb;
+              for (int t = 0; t < nt; t++) fv[t * nr + r] = wasm_v128_load(f + (ths[r] * kw + tws[t]) * c + cb);
+            }
+            dw_gather_cols(o + cb, sw, n, qa, qb, in, nr, off, nt, 1, wo, fv, c);
+            continue;
+          }
+          int e = 0;
+          for (int r = 0; r < nr; r++) {
+            for (int t = 0; t < nt; t++, e++) {
+              in[e] = rows[r] + cb;
+              toff[e] = off[t];
+              fv[e] = wasm_v128_load(f + (ths[r] * kw + tws[t]) * c + cb);
+            }
+          }
+          dw_gather_terms(o + cb, sw, n, qa, qb, in, toff, fv, e, 1, wo, c);
+        }
+      }
+    }
+  }
+}
+
+// Filter gradient: dw[th][tw][k] = Σ_{b,oh,ow} x[b][oh·sh + th·dh − top][ow·sw + tw·dw − left][k] · dy[b][oh][ow][k].
+// For one (b, oh, th) row pair and channel block, the kw tap sums over ow stay in float32 registers (one
+// dy load serves every tap), then are added to float64 accumulators on the stack: a whole-batch float32
+// sum would lose digits on large batches. Channel blocks are taken in chunks whose accumulators fit.
+#define DW_ACC (2048)  // v128 slots (float64 pairs): 32 KiB of the 64 KiB stack
+
+#define DW_FG_ROW(KW)                                                                                      \
+  static void dw_fg_row_##KW(const float* xr, const float* g, v128_t* acc, int c, int sw, const int* off,   \
+                             const int* jlo, const int* jhi, int ja, int jb, int wo) {                     \
+    v128_t s[KW];                                                                                          \
+    for (int t = 0; t < KW; t++) s[t] = wasm_f32x4_splat(0);                                               \
+    for (int j = 0; j < wo; j++) {                                                                         \
+      if (j == ja) {                                                                                       \
+        for (; j < jb; j++) {                                                                              \
+          v128_t d = wasm_v128_load(g + j * c);                                                            \
+          const float* p = xr + j * sw * c;                                                                \
+          for (int t = 0; t < KW; t++)                                                                     \
+            s[t] = wasm_f32x4_add(s[t], wasm_f32x4_mul(wasm_v128_load(p + off[t] * c), d));                \
+        }                                                                                                  \
+        if (j >= wo) break;                                                                                \
+      }                                                                                                    \
+      v128_t d = wasm_v128_load(g + j * c);                                                                \
+      for (int t = 0; t < KW; t++) {                                                                       \
+        if (j >= jlo[t] && j < jhi[t])                                                                     \
+          s[t] = wasm_f32x4_add(s[t], wasm_f32x4_mul(wasm_v128_load(xr + (j * sw + off[t]) * c), d));      \
+      }                                                                                                    \
+    }                                                                                                      \
+    for (int t = 0; t < KW; t++) {                                                                         \
+      acc[2 * t] = wasm_f64x2_add(acc[2 * t], wasm_f64x2_promote_low_f32x4(s[t]));                          \
+      acc[2 * t + 1] =                                                                                     \
+          wasm_f64x2_add(acc[2 * t + 1], wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s[t], s[t], 2, 3, 0, 1))); \
+    }                                                                                                      \
+  }
+DW_FG_ROW(1)
+DW_FG_ROW(2)
+DW_FG_ROW(3)
+DW_FG_ROW(4)
+DW_FG_ROW(5)
+DW_FG_ROW(6)
+DW_FG_ROW(7)
+DW_FG_ROW(8)
+
+// One (b, oh, th) row pair for any kw ≤ DW_MAXK. A switch of direct calls, not a table of function
+// pointers: that would be a data segment, which instantiation would write into tfjs' heap.
+static void dw_fg_row(int kw, const float* xr, const float* g, v128_t* acc, int c, int sw, const int* off,
+                      const int* jlo, const int* jhi, int ja, int jb, int wo) {
+  switch (kw) {
+    case 1: dw_fg_row_1(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 2: dw_fg_row_2(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 3: dw_fg_row_3(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 4: dw_fg_row_4(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 5: dw_fg_row_5(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 6: dw_fg_row_6(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    case 7: dw_fg_row_7(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+    default: dw_fg_row_8(xr, g, acc, c, sw, off, jlo, jhi, ja, jb, wo); break;
+  }
+}
+
+EXPORT void dw_filter_grad(const float* x, const float* dy, float* dwt, int batch, int h, int w, int c, int ho,
+                           int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
+  v128_t acc[DW_ACC];
+  int off[DW_MAXK], jlo[DW_MAXK], jhi[DW_MAXK];
+  int ja = 0, jb = wo;
+  for (int tw = 0; tw < kw; tw++) {
+    off[tw] = tw * dw - left;
+    jlo[tw] = imax(0, ceildiv(-off[tw], sw));
+    jhi[tw] = imin(wo, floordiv(w - 1 - off[tw], sw) + 1);
+    ja = imax(ja, jlo[tw]);
+    jb = imin(jb, jhi[tw]);
+  }
+  ja = imin(ja, wo);
+  if (jb < ja) jb = ja;
+  int blocks = (c + 3) / 4;
+  int chunk = DW_ACC / (2 * kh * kw);  // blocks per pass
+  for (int k0 = 0; k0 < blocks; k0 += chunk) {
+    int k1 = imin(blocks, k0 + chunk);
+    int per = 2 * kw * (k1 - k0);  // acc slots of one filter row th
+    for (int i = 0; i < kh * per; i++) acc[i] = wasm_f64x2_splat(0);
+    for (int b = 0; b < batch; b++) {
+      for (int oh = 0; oh < ho; oh++) {
+        const float* g = dy + ((b * ho + oh) * wo) * c;
+        for (int th = 0; th < kh; th++) {
+          int ih = oh * sh + th * dh - top;
+          if (ih < 0 || ih >= h) continue;
+          const float* xr = x + ((b * h + ih) * w) * c;
+          for (int k = k0; k < k1; k++) {
+            int cb = block_start(k, c);
+            dw_fg_row(kw, xr + cb, g + cb, acc + th * per + 2 * kw * (k - k0), c, sw, off, jlo, jhi, ja, jb, wo);
+          }
+        }
+      }
+    }
+    for (int th = 0; th < kh; th++) {
+      for (int k = k0; k < k1; k++) {
+        int cb = block_start(k, c);
+        const v128_t* a = acc + th * per + 2 * kw * (k - k0);
+        for (int tw = 0; tw < kw; tw++) {
+          float* o = dwt + (th * kw + tw) * c + cb;
+          o[0] = (float)wasm_f64x2_extract_lane(a[2 * tw], 0);
+          o[1] = (float)wasm_f64x2_extract_lane(a[2 * tw], 1);
+          o[2] = (float)wasm_f64x2_extract_lane(a[2 * tw + 1], 0);
+          o[3] = (float)wasm_f64x2_extract_lane(a[2 * tw + 1], 1);
         }
       }
     }

@@ -71,12 +71,39 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   avg_pool3(x: number, out: number, batch: number, h: number, w: number, c: number, pre: number): void;
+  /** Depthwise conv, multiplier 1: y = x ⊛ f (NHWC, filter [kh, kw, c]); c ≥ 4, kh, kw ≤ 8. */
+  dw_forward(x: number, f: number, y: number, ...geometry: DepthwiseGeometryArgs): void;
+  /** Its input gradient: dx from dy and f (same geometry, the forward's). */
+  dw_input_grad(dy: number, f: number, dx: number, ...geometry: DepthwiseGeometryArgs): void;
+  /** Its filter gradient: dw from x and dy (same geometry). */
+  dw_filter_grad(x: number, dy: number, dw: number, ...geometry: DepthwiseGeometryArgs): void;
   /** The module's stack pointer (a byte offset into the tfjs heap; 16-byte aligned). */
   stackPointer(): number;
   /** 4 floats of scratch for results (e.g. dot products). */
   scratch: number;
   heapF32(): Float32Array;
 }
+
+/**
+ * A depthwise conv's geometry as the C kernels take it: batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw,
+ * top, left (the forward conv reads x[oh·sh + th·dh − top][ow·sw + tw·dw − left]).
+ */
+export type DepthwiseGeometryArgs = [
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  ho: number,
+  wo: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  top: number,
+  left: number,
+];
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
