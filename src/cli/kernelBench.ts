@@ -1,9 +1,9 @@
 /**
  * Micro-benchmark of the convolution kernels training spends its time in: forward, input gradient and filter
- * gradient, exactly as backprop runs them on the chosen backend (through the registered `Conv2D` /
- * `DepthwiseConv2dNative` gradients), plus tfjs' own `Conv2DBackpropInput` kernel for comparison. The
- * depthwise rows are the DARTS CNN space's: sep_conv 3x3 / 5x5 (stride 1 and 2) and dil_conv 3x3 / 5x5
- * (dilation 2), padding (k − 1)/2 · d.
+ * gradient, exactly as the layers and backprop run them on the chosen backend (`convolve`, the registered
+ * `Conv2D` / `DepthwiseConv2dNative` gradients), plus tfjs' own `Conv2DBackpropInput` kernel and depthwise
+ * forward for comparison. The depthwise rows are the DARTS CNN space's: sep_conv 3x3 / 5x5 (stride 1 and 2)
+ * and dil_conv 3x3 / 5x5 (dilation 2), padding (k − 1)/2 · d.
  *
  * `deno run -A src/cli/kernelBench.ts [--backend wasm] [--threads N] [--only conv2d|depthwise]` prints the
  * table alone (`deno task bench` prints it after the step table).
@@ -12,11 +12,11 @@
 import * as tf from "../deps/tfjs_core.ts";
 import pl from "../deps/polars.ts";
 import { type BackendName, selectBackend } from "../backend/select.ts";
-import { registerTrainingKernels } from "../backend/kernels/mod.ts";
+import { convolve, registerTrainingKernels } from "../backend/kernels/mod.ts";
 
 /** One measured kernel. */
 export interface KernelTiming {
-  /** e.g. "conv2d.fwd", "conv2d.dx", "conv2d.dw", "conv2d.dx.stock", "depthwise.dw". */
+  /** e.g. "conv2d.fwd", "conv2d.dx", "conv2d.dw", "conv2d.dx.stock", "depthwise.dw", "depthwise.fwd.tfjs". */
   kernel: string;
   /** "x=[B,H,W,C] w=[kh,kw,cin,cout]". */
   shape: string;
@@ -45,10 +45,13 @@ async function timeMs(f: () => tf.Tensor): Promise<number> {
     return ms;
   };
   const first = await once();
-  // Slow backends (plain-JS cpu) get fewer repetitions so the bench stays short.
-  const warm = first > 500 ? 0 : 2;
+  // Slow backends (plain-JS cpu) get fewer repetitions so the bench stays short. Warm-up lasts at least
+  // 50 ms: wasm code starts in V8's baseline compiler, and a function's optimised code arrives in the
+  // background, for the calls after it.
   const runs = first > 500 ? 3 : 7;
-  for (let i = 0; i < warm; i++) await once();
+  for (let i = 0, t0 = performance.now(); first <= 500 && (i < 2 || performance.now() - t0 < 50); i++) {
+    await once();
+  }
   const ts: number[] = [];
   for (let i = 0; i < runs; i++) ts.push(await once());
   ts.sort((a, b) => a - b);
@@ -137,14 +140,20 @@ export async function kernelBench(
       [
         "fwd",
         () =>
-          spec.name === "conv2d"
-            ? tf.conv2d(x, filter, s, explicit, "NHWC", d)
-            : tf.depthwiseConv2d(x, filter, s, explicit, "NHWC", d),
+          convolve(x, filter, {
+            strides: s,
+            padding: explicit,
+            dilations: d,
+            depthwise: spec.name === "depthwise",
+          }),
       ],
       ["dx", () => tf.tidy(() => g().x())],
       ["dw", () => tf.tidy(() => g().filter())],
     ];
-    if (spec.name === "conv2d") {
+    if (spec.name === "depthwise") {
+      // tfjs' own forward (XNNPACK on wasm), which convolve replaces there.
+      cases.push(["fwd.tfjs", () => tf.depthwiseConv2d(x, filter, s, explicit, "NHWC", d)]);
+    } else {
       cases.push(["dx.stock", () =>
         tf.engine().runKernel(
           "Conv2DBackpropInput",
