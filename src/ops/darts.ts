@@ -144,7 +144,18 @@ export function factorizedReduceParams(
  * even height and width.
  */
 export function factorizedReduce(p: FactorizedReduceParams, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
+  return tf.tidy(() => factorizedReduceActivated(p, relu(x), mode));
+}
+
+/**
+ * {@link factorizedReduce} of an already activated input `r` (a supernet shares one ReLU among the edges
+ * leaving a state). Both paths are one 2x2 stride-2 conv: tap (0, 0) holds `a` in the first cout/2 output
+ * channels, tap (1, 1) holds `b` in the others, so output pixel (i, j) reads (2i, 2j) through `a` and
+ * (2i + 1, 2j + 1) through `b`, which is the concatenation of both paths (the other taps add exact zeros).
+ * One conv, fused with its BN where convBn fuses, instead of a slice, two convs and a concat each way.
+ */
+export function factorizedReduceActivated(p: FactorizedReduceParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+  const [, h, w] = r.shape;
   if (h % 2 !== 0 || w % 2 !== 0) {
     throw new Error(
       `FactorizedReduce (stride-2 skip_connect, reduction preprocessing) needs an even height and width, ` +
@@ -152,9 +163,14 @@ export function factorizedReduce(p: FactorizedReduceParams, x: tf.Tensor4D, mode
     );
   }
   return tf.tidy(() => {
-    const r = relu(x);
-    const shifted = tf.slice(r, [0, 1, 1, 0], [n, h - 1, w - 1, c]);
-    return batchNorm(p.bn, tf.concat([conv(p.a, r), conv(p.b, shifted)], 3), mode);
+    const half = p.a.filter.shape[3]!;
+    const filter = tf.add(
+      tf.pad(p.a.filter, [[0, 1], [0, 1], [0, 0], [0, half]]),
+      tf.pad(p.b.filter, [[1, 0], [1, 0], [0, 0], [half, 0]]),
+    );
+    // convBn only reads the filter as a tensor: its gradient flows back through the pads to a and b.
+    const joint = { filter: filter as tf.Variable, stride: 2, padding: 0, dilation: 1, depthwise: false };
+    return convBn({ conv: joint, bn: p.bn }, r, mode);
   });
 }
 

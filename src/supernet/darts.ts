@@ -31,6 +31,7 @@ import {
   dartsOpParams,
   type DilConvParams,
   factorizedReduce,
+  factorizedReduceActivated,
   type FactorizedReduceParams,
   factorizedReduceParams,
   noise,
@@ -412,13 +413,6 @@ function flatWeights(
 /** ReLU-free DilConv: depthwise conv → fused 1x1 conv + BN of an already activated input. */
 function dilConvActivated(p: DilConvParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
   return convBn({ conv: p.pointwise, bn: p.bn }, conv(p.depthwise, r), mode);
-}
-
-/** FactorizedReduce of an already activated input (the ReLU is shared with the state's other edges). */
-function factorizedReduceActivated(p: FactorizedReduceParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
-  const [n, h, w, c] = r.shape;
-  const shifted = tf.slice(r, [0, 1, 1, 0], [n, h - 1, w - 1, c]);
-  return batchNorm(p.bn, tf.concat([conv(p.a, r), conv(p.b, shifted)], 3), mode);
 }
 
 /** What the edges leaving one state share: its op half, ReLU, pooled-and-normalised tensors, bypass. */
