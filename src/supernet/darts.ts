@@ -452,12 +452,12 @@ function cellForward(
     if (sources[j]) return sources[j];
     const state = states[j];
     if (K === 1) return sources[j] = { x: state, pooled: {} };
-    const [n, sh, sw] = state.shape;
-    const bypass = tf.slice(state, [0, 0, 0, opChannels], [n, sh, sw, c - opChannels]);
+    // One split (its gradient is one concat) rather than two slices (two pads and an add).
+    const [x, bypass] = tf.split(state, [opChannels, c - opChannels], 3) as tf.Tensor4D[];
     return sources[j] = {
-      x: tf.slice(state, [0, 0, 0, 0], [n, sh, sw, opChannels]),
+      x,
       pooled: {},
-      bypass: sh === outShape[1] ? bypass : maxPool(bypass, { kernel: 2, stride: 2, padding: 0 }),
+      bypass: state.shape[1] === outShape[1] ? bypass : maxPool(bypass, { kernel: 2, stride: 2, padding: 0 }),
     };
   };
   for (let node = 0; node < steps; node++) {
