@@ -173,46 +173,74 @@ Deno.test("depthwise SIMD kernels on wasm return tfjs' own results bit for bit: 
   });
 });
 
-Deno.test("depthwise gradients on wasm: convolve with the SIMD kernels equals tfjs and the composed gradients (the values and input gradient bit for bit), DARTS sep_conv / dil_conv shapes", async () => {
+/** The DARTS sep_conv / dil_conv geometries: kernel, stride, dilation (padding (k − 1)/2 · d). */
+const DARTS: [number, number, number][] = [[3, 1, 1], [5, 1, 1], [3, 2, 1], [5, 2, 1], [3, 1, 2], [5, 1, 2]];
+
+/** y, dx and dw of sum(conv(x, f) · r) on the active backend, for DARTS geometry (k, s, d). */
+function gradients(
+  conv: (x: tf.Tensor4D, f: tf.Tensor4D, s: number, pad: number, d: number) => tf.Tensor4D,
+  [k, s, d]: number[],
+  [b, h, c]: number[],
+): number[][] {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([b, h, h, c], 0, 1, "float32", 21) as tf.Tensor4D;
+    const f = tf.randomNormal([k, k, c, 1], 0, 1, "float32", 22) as tf.Tensor4D;
+    const pad = ((k - 1) / 2) * d;
+    const y = conv(x, f, s, pad, d);
+    const r = tf.randomNormal(y.shape, 0, 1, "float32", 23);
+    const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+      tf.sum(tf.mul(conv(xx as tf.Tensor4D, ff as tf.Tensor4D, s, pad, d), r));
+    return [y, ...tf.grads(loss)([x, f])].map(values);
+  });
+}
+
+/** `what` agree: y and dx bit for bit, dw to float rounding. */
+function assertSame(got: number[][], want: number[][], what: string) {
+  assert.deepEqual(got[0], want[0], `${what}: y`);
+  assert.deepEqual(got[1], want[1], `${what}: dx`);
+  const e = relativeError(got[2], want[2]);
+  assert.ok(e < 1e-5, `${what}: dw relative error ${e}`);
+}
+
+const tfjsConv = (x: tf.Tensor4D, f: tf.Tensor4D, s: number, pad: number, d: number) =>
+  tf.depthwiseConv2d(x, f, s, pad, "NHWC", d);
+
+Deno.test("the SIMD forward kernel's gradient (SIMD input and filter gradients) equals tfjs' depthwise conv with the composed gradients, DARTS geometries", async () => {
   await onBackend("wasm", () => {
-    for (
-      const [k, s, d] of [[3, 1, 1], [5, 1, 1], [3, 2, 1], [5, 2, 1], [3, 1, 2], [5, 1, 2], [3, 2, 2], [
-        5,
-        2,
-        2,
-      ]]
-    ) {
-      for (const [b, h, c] of [[2, 8, 8], [1, 7, 12]]) {
-        const grads = () =>
-          tf.tidy(() => {
-            const x = tf.randomNormal([b, h, h, c], 0, 1, "float32", 21) as tf.Tensor4D;
-            const f = tf.randomNormal([k, k, c, 1], 0, 1, "float32", 22) as tf.Tensor4D;
-            const loss = (xx: tf.Tensor, ff: tf.Tensor) => {
-              const y = convolve(xx as tf.Tensor4D, ff as tf.Tensor4D, {
-                strides: s,
-                dilations: d,
-                padding: ((k - 1) / 2) * d,
-                depthwise: true,
-              });
-              return tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, "float32", 23)));
-            };
-            const y = convolve(x, f, {
-              strides: s,
-              dilations: d,
-              padding: ((k - 1) / 2) * d,
-              depthwise: true,
-            });
-            return [...tf.grads(loss)([x, f]), y].map(values);
-          });
-        const simd = grads();
+    const simdConv = (x: tf.Tensor4D, f: tf.Tensor4D, s: number, pad: number, d: number) =>
+      runJsKernel(
+        depthwiseConvKernel,
+        [x, f],
+        depthwiseAttrs(convGeometry(x.shape, f.shape, s, pad, d, undefined, true)),
+      )[0] as tf.Tensor4D;
+    for (const geometry of DARTS) {
+      for (const shape of [[2, 8, 8], [1, 7, 12]]) {
+        const simd = gradients(simdConv, geometry, shape);
         setSimdKernelsEnabled(false);
-        const composed = grads();
+        const composed = gradients(tfjsConv, geometry, shape);
         setSimdKernelsEnabled(true);
-        const where = `k${k} s${s} d${d} [${b},${h},${h},${c}]`;
-        assert.deepEqual(simd[2], composed[2], `${where}: y`);
-        assert.deepEqual(simd[0], composed[0], `${where}: dx`);
-        const e = relativeError(simd[1], composed[1]);
-        assert.ok(e < 1e-5, `${where}: dw relative error ${e}`);
+        assertSame(simd, composed, `k${geometry[0]} s${geometry[1]} d${geometry[2]} [${shape}]`);
+      }
+    }
+  });
+});
+
+Deno.test("convolve's depthwise convs on wasm, SIMD kernels on and off, agree (values and input gradient bit for bit), stride 2 with dilation 2 included", async () => {
+  await onBackend("wasm", () => {
+    const viaConvolve = (
+      x: tf.Tensor4D,
+      f: tf.Tensor4D,
+      strides: number,
+      padding: number,
+      dilations: number,
+    ) => convolve(x, f, { strides, padding, dilations, depthwise: true });
+    for (const geometry of [...DARTS, [3, 2, 2], [5, 2, 2]]) {
+      for (const shape of [[2, 8, 8], [1, 7, 12]]) {
+        const simd = gradients(viaConvolve, geometry, shape);
+        setSimdKernelsEnabled(false);
+        const composed = gradients(viaConvolve, geometry, shape);
+        setSimdKernelsEnabled(true);
+        assertSame(simd, composed, `k${geometry[0]} s${geometry[1]} d${geometry[2]} [${shape}]`);
       }
     }
   });

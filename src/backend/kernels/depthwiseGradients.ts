@@ -56,10 +56,25 @@ const simdConvGradConfig: tf.GradConfig = {
   },
 };
 
+function registerSimdConvGradient(): void {
+  if (tf.getGradient(simdConvGradConfig.kernelName) !== simdConvGradConfig) {
+    tf.registerGradient(simdConvGradConfig);
+  }
+}
+
+/** XNNPACK's threads on the active wasm backend (its pool; 1 in the single-threaded build). */
+function xnnpackThreads(): number {
+  return (tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs
+    .getThreadsCount();
+}
+
 /**
- * `tf.depthwiseConv2d` (NHWC) on the active backend; on wasm, where the SIMD kernels take the shape and the
- * filter has at most 25 taps, their forward, whose results are XNNPACK's bit for bit (the sums run in the
- * same order; XNNPACK's multi-pass kernels for more taps sum in another), with their gradients.
+ * `tf.depthwiseConv2d` (NHWC) on the active backend. On wasm with one thread, where the SIMD kernels take
+ * the shape and the filter has at most 25 taps, their forward (1.2-1.9x XNNPACK's speed here), whose
+ * results are XNNPACK's bit for bit (the sums run in the same order; XNNPACK's multi-pass kernels for more
+ * taps sum in another), differentiated by the SIMD gradient kernels. With more threads XNNPACK's forward,
+ * which spreads over them where ours runs on one (with 2 threads XNNPACK reached 19-22 GFLOP/s on
+ * 64x32x32x16 when it had both cores, against 13-15 for ours).
  */
 export function depthwiseConv(
   x: tf.Tensor4D,
@@ -69,12 +84,10 @@ export function depthwiseConv(
   dilations: [number, number],
 ): tf.Tensor4D {
   const [kh, kw, c, m] = filter.shape;
-  if (kh * kw > 25 || !simdDepthwise(c, m, kh, kw)) {
+  if (kh * kw > 25 || !simdDepthwise(c, m, kh, kw) || xnnpackThreads() > 1) {
     return tf.depthwiseConv2d(x, filter, strides, pad as any, "NHWC", dilations);
   }
-  if (tf.getGradient(simdConvGradConfig.kernelName) !== simdConvGradConfig) {
-    tf.registerGradient(simdConvGradConfig);
-  }
+  registerSimdConvGradient();
   const g = convGeometry(x.shape, filter.shape, strides, pad, dilations, undefined, true);
   return runJsKernel(depthwiseConvKernel, [x, filter], depthwiseAttrs(g))[0] as tf.Tensor4D;
 }
@@ -235,10 +248,14 @@ const depthwiseGradient = composedGradient(
 /** Replacement gradient for `DepthwiseConv2dNative` (see composedGradient in ./convGradients.ts). */
 export const depthwiseGradConfig: tf.GradConfig = depthwiseGradient.config;
 
-/** Installs {@link depthwiseGradConfig} and the wasm filter-gradient kernel. Idempotent. */
+/**
+ * Installs {@link depthwiseGradConfig}, the wasm filter-gradient kernel and the gradient of the SIMD
+ * forward kernel. Idempotent.
+ */
 export function registerDepthwiseGradient(): void {
   if (tf.getKernel("DepthwiseConv2dNativeBackpropFilter", "wasm") == null) {
     tf.registerKernel(depthwiseBackpropFilterWasmConfig);
   }
   depthwiseGradient.install();
+  registerSimdConvGradient();
 }

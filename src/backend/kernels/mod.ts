@@ -43,7 +43,7 @@ export {
 
 /**
  * Overrides the `Conv2D` and `DepthwiseConv2dNative` gradients and registers the wasm
- * `DepthwiseConv2dNativeBackpropFilter` kernel. Safe to call any number of times, before or after a backend
+ * `DepthwiseConv2dNativeBackpropFilter` kernel and the gradient of the SIMD depthwise forward. Safe to call any number of times, before or after a backend
  * is set (gradients are looked up when backprop runs and dispatch on `tf.getBackend()` then).
  */
 export function registerTrainingKernels(): void {
