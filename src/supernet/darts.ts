@@ -28,6 +28,7 @@ import {
 import {
   channelShuffle,
   DARTS_OPS,
+  type DartsOpParams,
   dartsOpParams,
   type DilConvParams,
   factorizedReduce,
@@ -35,7 +36,6 @@ import {
   type FactorizedReduceParams,
   factorizedReduceParams,
   noise,
-  type SepConvParams,
 } from "../ops/darts.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import { type Mode, nameSeed, type ParamStore } from "../ops/params.ts";
@@ -125,12 +125,16 @@ export interface DartsSupernetOptions {
   partialChannels?: number;
 }
 
-/** The parameters of one candidate op of an edge; poolings keep their BN in {@link DartsCellParams.poolBn}. */
+/**
+ * One candidate op of an edge: the parameter-free ones by name (poolings keep their BN in
+ * {@link DartsCellParams.poolBn}), the others as ../ops/darts.ts creates them (built for C / K channels).
+ */
 export type DartsEdgeOp =
   | { op: "none" | "noise" | "max_pool_3x3" | "avg_pool_3x3" }
-  | { op: "skip_connect"; reduce?: FactorizedReduceParams }
-  | { op: "sep_conv_3x3" | "sep_conv_5x5"; sepConv: SepConvParams }
-  | { op: "dil_conv_3x3" | "dil_conv_5x5"; dilConv: DilConvParams };
+  | Extract<
+    DartsOpParams,
+    { op: "skip_connect" | "sep_conv_3x3" | "sep_conv_5x5" | "dil_conv_3x3" | "dil_conv_5x5" }
+  >;
 
 /** The weights of a cell. */
 export interface DartsCellParams {
@@ -293,11 +297,11 @@ export function createDartsSupernet(store: ParamStore, options: DartsSupernetOpt
           poolBn[e.from][op] ??= batchNormParams(store, `${name}.pool.${e.from}.${op}.bn`, opChannels, bn);
           return { op };
         }
-        const p = dartsOpParams(store, `${name}.edges.${k}.${op}`, op, { channels: opChannels, stride });
-        if (p.op === "skip_connect") return { op: p.op, reduce: p.reduce };
-        if (p.op === "sep_conv_3x3" || p.op === "sep_conv_5x5") return { op: p.op, sepConv: p.sepConv };
-        if (p.op === "dil_conv_3x3" || p.op === "dil_conv_5x5") return { op: p.op, dilConv: p.dilConv };
-        throw new Error(`DARTS supernet: no parameters for op ${op}`); // unreachable: every op is handled
+        // The ops with parameters (none and the poolings are handled above).
+        return dartsOpParams(store, `${name}.edges.${k}.${op}`, op, {
+          channels: opChannels,
+          stride,
+        }) as DartsEdgeOp;
       });
     });
     cells.push({
@@ -359,7 +363,6 @@ function flatWeights(
   lists: readonly (readonly string[])[],
 ): FlatWeights {
   const counts = lists.map((l) => l.length);
-  const describe = () => `[${lists.length}, ${counts[0]}]`;
   const what = `weights.${kind}.ops`;
   if (cw === undefined || cw.ops === undefined) {
     throw new Error(
@@ -402,7 +405,9 @@ function flatWeights(
       );
     }
     if (m.rank !== 2 || m.shape[0] !== lists.length || m.shape[1] !== counts[0]) {
-      throw new Error(`DARTS supernet: ${what} must have shape ${describe()}, got [${m.shape}]`);
+      throw new Error(
+        `DARTS supernet: ${what} must have shape [${lists.length}, ${counts[0]}], got [${m.shape}]`,
+      );
     }
     rows = cw.edges ? tf.mul(m, tf.reshape(edges, [-1, 1])) : m;
   }
