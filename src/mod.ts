@@ -30,7 +30,7 @@ export { BACKEND_NAMES, BackendError, selectBackend } from "./backend/select.ts"
 export type { BackendInfo, BackendName, SelectBackendOptions } from "./backend/select.ts";
 
 // Configs, searches, run folders by config.
-export { loadConfigFile, presetByName, PRESETS, searchConfig } from "./search/config.ts";
+export { loadConfigFile, presetByName, searchConfig } from "./search/config.ts";
 export type {
   DataConfig,
   LambdaConfig,

@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { basename, dirname, isAbsolute } from "node:path";
-import { PRESETS } from "../search/config.ts";
+import { SCALES } from "../search/config.ts";
 import { formatDuration } from "../search/duration.ts";
 
 /** The notebooks folder. */
@@ -244,8 +244,8 @@ async function main(args: string[]): Promise<void> {
   });
   if (values.setup) return await setup();
   const scale = values.scale ?? Deno.env.get("SADARTS_SCALE") ?? "cpu";
-  if (!Object.hasOwn(PRESETS, scale)) {
-    throw new Error(`unknown scale "${scale}": choose ${Object.keys(PRESETS).join(", ")}`);
+  if (!(SCALES as readonly string[]).includes(scale)) {
+    throw new Error(`unknown scale "${scale}": choose ${SCALES.join(", ")}`);
   }
   const blocker = await notebookBlocker();
   if (blocker) throw new Error(blocker);

@@ -11,13 +11,13 @@ import {
   type LambdaConfig,
   loadConfigFile,
   type MethodConfig,
-  PRESETS,
+  SCALES,
   type SearchConfig,
   searchConfig,
   type SearchConfigOptions,
   searchMethod,
 } from "../search/config.ts";
-import { spaceByName } from "../spaces/mod.ts";
+import { SEARCH_SPACES, spaceByName } from "../spaces/mod.ts";
 import { didYouMean } from "../search/didYouMean.ts";
 import { search, SearchInterruptedError, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
@@ -39,16 +39,23 @@ function wrap(text: string, width: number, join: string): string {
 
 const HELP = `deno task search [options]
 
-  --space nb201            search space (only nb201 for now)
+  --space NAME             ${
+  Object.values(SEARCH_SPACES).map((sp) =>
+    wrap(`${sp.name}: ${sp.description}`, 80, "\n                             ")
+  )
+    .join("\n                           ")
+}
+                           (default nb201)
   --method NAME            ${
   Object.entries(METHODS).map(([k, m]) => `${k}: ${m.description}`).join("\n                           ")
 }
                            (default sa)
   --preset NAME            ${
-  Object.entries(PRESETS).map(([k, p]) =>
-    wrap(`${k}: ${p.description}`, 80, "\n                             ")
-  )
-    .join("\n                           ")
+  Object.values(SEARCH_SPACES).flatMap((sp) =>
+    Object.entries(sp.presets).map(([k, p]) =>
+      wrap(`${k} (${sp.name}): ${p.description}`, 80, "\n                             ")
+    )
+  ).join("\n                           ")
 }
                            (default cpu)
   --seed N                 seed of weights, α, data order and sampling (default 0)
@@ -156,7 +163,7 @@ function readOptions(args: string[]): Map<string, string[]> {
       continue;
     }
     if (!a.startsWith("-") || /^-[\d.]/.test(a) || a === "-" || a === "--") {
-      const hint = Object.hasOwn(PRESETS, a) ? ` (did you mean --preset ${a}?)` : "";
+      const hint = (SCALES as readonly string[]).includes(a) ? ` (did you mean --preset ${a}?)` : "";
       throw new Error(`unexpected argument "${a}"${hint}: options start with --; ${SEE_HELP}`);
     }
     const eq = a.indexOf("=");

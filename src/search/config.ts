@@ -6,7 +6,19 @@
  */
 import { methodByName, type MethodOptions, METHODS, type SearchMethod } from "../methods/mod.ts";
 import { SEARCH_SPACES, spaceByName } from "../spaces/mod.ts";
+import type { SpacePreset } from "../spaces/space.ts";
 import { didYouMean } from "./didYouMean.ts";
+import {
+  boolean,
+  describeValue,
+  integer,
+  isObject,
+  number,
+  object,
+  string,
+  unknownField,
+} from "./valueChecks.ts";
+
 import { linearSchedule, pointsSchedule, saSchedule, type Strength } from "../regularizers/schedules.ts";
 
 /** Where the images come from. */
@@ -33,14 +45,8 @@ export interface DataConfig {
   splitSeed: number;
 }
 
-/** Supernet shape. */
-export interface ModelConfig {
-  channels: number;
-  cellsPerStage: number;
-  /** Affine BN in the cells (false during search in every reference). */
-  affine: boolean;
-  trackRunningStats: boolean;
-}
+/** The supernet's options: the space's own fields (e.g. `Nb201ModelConfig`), checked by the space. */
+export type ModelConfig = Readonly<Record<string, unknown>>;
 
 /**
  * λ of a regularizer in a config: a constant, SA's `{ divisor, countFrom }` (λ = (epoch + countFrom) /
@@ -72,38 +78,14 @@ export interface SearchConfig {
   evaluate: boolean;
 }
 
-/** What a preset fixes (method and seed are chosen separately). */
-export type Preset = Pick<SearchConfig, "epochs" | "model" | "data" | "evaluate"> & { description: string };
+/**
+ * What a preset fixes (method and seed are chosen separately): every space has its own, under the
+ * same three names (`SCALES`).
+ */
+export type Preset = SpacePreset;
 
-const SEARCH_MODEL: ModelConfig = { channels: 16, cellsPerStage: 5, affine: false, trackRunningStats: true };
-const NO_AUGMENT = { augment: false, cutout: 0, splitSeed: 0 };
-
-/** The presets: the same code path at three scales. */
-export const PRESETS: Readonly<Record<string, Readonly<Preset>>> = {
-  smoke: {
-    description: "seconds: C=4, N=1, 512 shipped images pooled to 8x8, batch 32, 3 epochs (tests)",
-    epochs: 3,
-    model: { ...SEARCH_MODEL, channels: 4, cellsPerStage: 1 },
-    data: { format: "sadarts", limit: 512, downsample: 1, batchSize: 32, ...NO_AUGMENT },
-    evaluate: true,
-  },
-  cpu: {
-    description:
-      "minutes: C=8, N=2, the shipped 10k CIFAR-10 images at 16x16 split 5k/5k, batch 64, 20 epochs",
-    epochs: 20,
-    model: { ...SEARCH_MODEL, channels: 8, cellsPerStage: 2 },
-    data: { format: "sadarts", downsample: 0, batchSize: 64, ...NO_AUGMENT },
-    evaluate: true,
-  },
-  paper: {
-    description: "the paper's setting (SPECS §1.5): C=16, N=5, full CIFAR-10 32x32 split 25k/25k, " +
-      "batch 64, pad-4 crop + flip, 50 epochs; needs a GPU and the official CIFAR-10 binaries",
-    epochs: 50,
-    model: SEARCH_MODEL,
-    data: { format: "cifar10", downsample: 0, batchSize: 64, ...NO_AUGMENT, augment: true },
-    evaluate: true,
-  },
-};
+/** The preset names every space has: the same code path at three scales. */
+export const SCALES = ["smoke", "cpu", "paper"] as const;
 
 /** The search spaces the loop runs (`spaces/mod.ts` registers them). */
 export const SPACES: readonly string[] = Object.keys(SEARCH_SPACES);
@@ -115,9 +97,16 @@ function choose<T>(what: string, name: string, table: Readonly<Record<string, T>
   return table[name];
 }
 
-/** The preset called `name` (an unknown name lists the presets). */
-export function presetByName(name: string): Readonly<Preset> {
-  return choose("preset", name, PRESETS);
+/**
+ * The preset called `name` of `space` (default nb201); an unknown name lists the space's presets.
+ * @example
+ * ```ts
+ * import { presetByName } from "../mod.ts";
+ * console.assert(presetByName("cpu").epochs === 20);
+ * ```
+ */
+export function presetByName(name: string, space = "nb201"): Readonly<Preset> {
+  return choose("preset", name, spaceByName(space).presets);
 }
 
 /**
@@ -165,70 +154,11 @@ const CONFIG_FIELDS = [
 export const CONFIG_BOUNDS = {
   epochs: 10000,
   seed: 2 ** 32 - 1,
-  channels: 1024,
-  cellsPerStage: 100,
   limit: 100_000_000,
   downsample: 8,
   batchSize: 65536,
   cutout: 1024,
 } as const;
-
-/**
- * A value as a message shows it: `3` (`3 (a number)` with `typed`, for a field that wants another
- * type), `"3" (a string)`, `null`, `[0.5] (an array)`.
- */
-export function describeValue(v: unknown, typed = false): string {
-  if (typeof v === "number") return typed ? `${v} (a number)` : String(v);
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === "string") return `${JSON.stringify(v)} (a string)`;
-  if (typeof v === "boolean") return `${v} (a boolean)`;
-  if (typeof v === "function") return "a function";
-  let json: string;
-  try {
-    json = JSON.stringify(v) ?? String(v);
-  } catch {
-    json = String(v);
-  }
-  if (json.length > 40) json = `${json.slice(0, 37)}...`;
-  return `${json} (${Array.isArray(v) ? "an array" : "an object"})`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function object(name: string, v: unknown): Record<string, unknown> {
-  if (!isObject(v)) throw new Error(`${name} must be an object, got ${describeValue(v, true)}`);
-  return v;
-}
-
-function string(name: string, v: unknown): void {
-  if (typeof v !== "string") throw new Error(`${name} must be a string, got ${describeValue(v, true)}`);
-}
-
-function boolean(name: string, v: unknown): void {
-  if (typeof v !== "boolean") throw new Error(`${name} must be true or false, got ${describeValue(v, true)}`);
-}
-
-function number(name: string, v: unknown): void {
-  if (typeof v !== "number") throw new Error(`${name} must be a number, got ${describeValue(v)}`);
-}
-
-function integer(name: string, v: unknown, min: number, max?: number): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${describeValue(v)}`);
-  }
-  if (max !== undefined && v > max) {
-    throw new Error(`${name} must be at most ${max} (a bound against typos), got ${v}`);
-  }
-}
-
-function unknownField(where: string, key: string, known: readonly string[]): never {
-  const close = didYouMean(key, known);
-  throw new Error(
-    `unknown ${where} "${key}": ${close ? `did you mean "${close}"? ` : ""}choose from ${known.join(", ")}`,
-  );
-}
 
 /** The type of each method option a config may hold (ranges are the method's to check). */
 const METHOD_OPTION_CHECKS: Record<string, (name: string, v: unknown) => void> = {
@@ -319,13 +249,6 @@ function checkMethodOptionTypes(o: unknown): void {
   }
 }
 
-const MODEL_CHECKS: Record<string, (name: string, v: unknown) => void> = {
-  channels: (n, v) => integer(n, v, 1, CONFIG_BOUNDS.channels),
-  cellsPerStage: (n, v) => integer(n, v, 1, CONFIG_BOUNDS.cellsPerStage),
-  affine: boolean,
-  trackRunningStats: boolean,
-};
-
 const DATA_CHECKS: Record<string, (name: string, v: unknown) => void> = {
   format: (n, v) => {
     if (v !== "sadarts" && v !== "cifar10") {
@@ -363,7 +286,9 @@ function checkFields(o: Record<string, unknown>, complete: boolean): void {
   if (present("epochs")) integer("epochs", o.epochs, 1, CONFIG_BOUNDS.epochs);
   if (present("evaluate")) boolean("evaluate", o.evaluate);
   if (present("methodOptions")) checkMethodOptionTypes(o.methodOptions);
-  for (const [group, checks] of [["model", MODEL_CHECKS], ["data", DATA_CHECKS]] as const) {
+  // The model's fields are the space's (an unknown space is refused first, by name).
+  const modelChecks = spaceByName(present("space") ? o.space as string : "nb201").modelChecks;
+  for (const [group, checks] of [["model", modelChecks], ["data", DATA_CHECKS]] as const) {
     if (!present(group)) continue;
     const g = object(group, o[group]);
     const keys = complete
@@ -457,7 +382,7 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   const space = o.space ?? "nb201";
   spaceByName(space);
   const preset = o.preset ?? "cpu";
-  const p = presetByName(preset);
+  const p = presetByName(preset, space);
   const data = merged("data", p.data, o.data, ["path", "limit"]) as DataConfig;
   const model = merged("model", p.model, o.model) as ModelConfig;
   const config: SearchConfig = {
@@ -486,7 +411,7 @@ export function checkSearchConfig(c: SearchConfig): SearchMethod {
   }
   checkFields(c as unknown as Record<string, unknown>, true);
   const space = spaceByName(c.space);
-  presetByName(c.preset);
+  presetByName(c.preset, c.space);
   const d = c.data;
   if (d.cutout > 0 && !d.augment) throw new Error("data.cutout needs data.augment (--augment)");
   const method = searchMethod(c);

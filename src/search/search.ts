@@ -32,7 +32,8 @@ import {
 } from "../runs/runFolder.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import type { ArchParamSpec, ArchValues, SpaceRun, Supernet } from "../spaces/space.ts";
-import { checkSearchConfig, describeValue, type SearchConfig } from "./config.ts";
+import { checkSearchConfig, type SearchConfig } from "./config.ts";
+import { describeValue } from "./valueChecks.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
 import { firstOrderStep, type FirstOrderStepper } from "./step.ts";

@@ -8,16 +8,17 @@ import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";
 import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
 import { createNb201Supernet, nb201Forward } from "../supernet/nb201.ts";
 import { deriveNb201, edgeName, genotypeToString, NB201_EDGES, NB201_OPS } from "./nb201.ts";
-import { archTable, type ArchValues, type SearchSpace, type SpaceRun } from "./space.ts";
+import { boolean, integer } from "../search/valueChecks.ts";
+import { archTable, type ArchValues, type SearchSpace, type SpacePreset, type SpaceRun } from "./space.ts";
 
 /** The NB201 supernet's shape in a config. */
-export interface Nb201ModelConfig {
+export type Nb201ModelConfig = {
   channels: number;
   cellsPerStage: number;
   /** Affine BN in the cells (false during search in every reference). */
   affine: boolean;
   trackRunningStats: boolean;
-}
+};
 
 /** The columns NB201 adds to each epoch's record (`metrics.csv`), in column order. */
 export type Nb201Record = {
@@ -41,6 +42,44 @@ export type Nb201Record = {
   closestEdge: string;
 };
 
+const SEARCH_MODEL: Nb201ModelConfig = {
+  channels: 16,
+  cellsPerStage: 5,
+  affine: false,
+  trackRunningStats: true,
+};
+const NO_AUGMENT = { augment: false, cutout: 0, splitSeed: 0 };
+
+/** NB201's presets: the same code path at three scales. */
+export const NB201_PRESETS: Readonly<Record<string, Readonly<SpacePreset<Nb201ModelConfig>>>> = {
+  smoke: {
+    description: "seconds: C=4, N=1, 512 shipped images pooled to 8x8, batch 32, 3 epochs (tests)",
+    epochs: 3,
+    model: { ...SEARCH_MODEL, channels: 4, cellsPerStage: 1 },
+    data: { format: "sadarts", limit: 512, downsample: 1, batchSize: 32, ...NO_AUGMENT },
+    evaluate: true,
+  },
+  cpu: {
+    description:
+      "minutes: C=8, N=2, the shipped 10k CIFAR-10 images at 16x16 split 5k/5k, batch 64, 20 epochs",
+    epochs: 20,
+    model: { ...SEARCH_MODEL, channels: 8, cellsPerStage: 2 },
+    data: { format: "sadarts", downsample: 0, batchSize: 64, ...NO_AUGMENT },
+    evaluate: true,
+  },
+  paper: {
+    description: "the paper's setting (SPECS §1.5): C=16, N=5, full CIFAR-10 32x32 split 25k/25k, " +
+      "batch 64, pad-4 crop + flip, 50 epochs; needs a GPU and the official CIFAR-10 binaries",
+    epochs: 50,
+    model: SEARCH_MODEL,
+    data: { format: "cifar10", downsample: 0, batchSize: 64, ...NO_AUGMENT, augment: true },
+    evaluate: true,
+  },
+};
+
+/** Upper bounds on the model's counts, against typos (far beyond any real supernet). */
+const MODEL_BOUNDS = { channels: 1024, cellsPerStage: 100 };
+
 /** The single architecture parameter's name. */
 const ALPHA = "alpha";
 
@@ -50,6 +89,13 @@ const rowsOf = (arch: ArchValues) => arch[ALPHA] as number[][];
 export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
   name: "nb201",
   description: "NAS-Bench-201: 4-node cells, 6 edges, 5 ops; derived cells looked up in the benchmark",
+  presets: NB201_PRESETS,
+  modelChecks: {
+    channels: (n, v) => integer(n, v, 1, MODEL_BOUNDS.channels),
+    cellsPerStage: (n, v) => integer(n, v, 1, MODEL_BOUNDS.cellsPerStage),
+    affine: boolean,
+    trackRunningStats: boolean,
+  },
   ops: NB201_OPS,
   check({ partialChannels }) {
     if (partialChannels !== undefined && partialChannels !== 1) {

@@ -9,6 +9,7 @@
 import type * as tf from "../deps/tfjs_core.ts";
 import type { Mode, ParamStore } from "../ops/params.ts";
 import { softmaxRows } from "../metrics/architecture.ts";
+import type { DataConfig } from "../search/config.ts";
 
 /**
  * One architecture parameter: a matrix with one row per edge.
@@ -102,12 +103,30 @@ export interface SpaceRun {
   report(summary: Readonly<Record<string, unknown>>): string[];
 }
 
-/** A search space: a name, and a run of it per config. */
-export interface SearchSpace<ModelOptions = unknown> {
+/** A preset of a space: what it fixes of a config (method and seed are chosen separately). */
+export interface SpacePreset<ModelOptions = Readonly<Record<string, unknown>>> {
+  /** One line for `--help`: what the preset runs, and how long it takes. */
+  description: string;
+  epochs: number;
+  model: ModelOptions;
+  data: DataConfig;
+  /** Evaluate the supernet in eval mode on the whole α half after every epoch. */
+  evaluate: boolean;
+}
+
+/** A check of one config value that throws an error naming the field (`name`). */
+export type ValueCheck = (name: string, value: unknown) => void;
+
+/** A search space: a name, its presets and model options, and a run of it per config. */
+export interface SearchSpace<ModelOptions = Readonly<Record<string, unknown>>> {
   /** The name configs and the CLI use (`--space`). */
   readonly name: string;
   /** One line for listings. */
   readonly description: string;
+  /** The presets `smoke`, `cpu` and `paper` (`SCALES`), and any others. */
+  readonly presets: Readonly<Record<string, Readonly<SpacePreset<ModelOptions>>>>;
+  /** The type check of each model option (`config.model`), by field. */
+  readonly modelChecks: Readonly<Record<string, ValueCheck>>;
   /** Every op an edge of the space can hold (for config checks, e.g. `alphaInit.bias`). */
   readonly ops: readonly string[];
   /**

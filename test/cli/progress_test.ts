@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { epochLine, progressLine, type ProgressLineParts } from "../../src/cli/search.ts";
 import { NB201_SPACE } from "../../src/spaces/nb201Space.ts";
-import { PRESETS } from "../../src/search/config.ts";
+import { NB201_PRESETS } from "../../src/spaces/nb201Space.ts";
 
 const parts: ProgressLineParts = {
   epoch: 3,
@@ -61,7 +61,7 @@ Deno.test("epochLine: fits the terminal, dropping the cell string first; whole i
     seconds: 41.23,
     elapsed: 120,
   };
-  const highlights = NB201_SPACE.open({ model: PRESETS.smoke.model }).epochHighlights(row);
+  const highlights = NB201_SPACE.open({ model: NB201_PRESETS.smoke.model }).epochHighlights(row);
   const full = epochLine(row, 20, highlights);
   assert.ok(full.includes(row.cell) && full.includes("NB201 C10 94.37%") && full.includes("41.2 s"), full);
   for (const width of [40, 80, 100, 200]) {

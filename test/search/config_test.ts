@@ -5,10 +5,12 @@ import { loadSearchData } from "../../src/data/searchData.ts";
 import {
   lambdaStrength,
   loadConfigFile,
-  PRESETS,
+  SCALES,
   searchConfig,
   searchMethod,
+  SPACES,
 } from "../../src/search/config.ts";
+import { spaceByName } from "../../src/spaces/mod.ts";
 import { canonicalJson } from "../../src/runs/runFolder.ts";
 
 Deno.test("presets: the cpu preset is the issue's setting", () => {
@@ -22,7 +24,10 @@ Deno.test("presets: the cpu preset is the issue's setting", () => {
   const m = searchMethod(c);
   assert.equal(m.archOptimizer.weightDecay, 0, "SA: no α weight decay");
   assert.equal(searchMethod({ ...c, method: "darts" }).archOptimizer.weightDecay, 1e-3);
-  assert.deepEqual(Object.keys(PRESETS), ["smoke", "cpu", "paper"]);
+  assert.deepEqual(SCALES, ["smoke", "cpu", "paper"]);
+  for (const space of SPACES) {
+    assert.deepEqual(Object.keys(spaceByName(space).presets).slice(0, 3), SCALES, space);
+  }
   assert.equal(searchConfig({ preset: "paper" }).data.augment, true);
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { searchConfig } from "../../src/search/config.ts";
 import { spaceByName } from "../../src/spaces/mod.ts";
-import { NB201_SPACE } from "../../src/spaces/nb201Space.ts";
+import { NB201_PRESETS, NB201_SPACE } from "../../src/spaces/nb201Space.ts";
 import { type ArchParamSpec, archTable } from "../../src/spaces/space.ts";
 
 Deno.test("spaceByName: registered spaces by name; an unknown one is a clear error, with the closest name", () => {
@@ -38,7 +38,7 @@ Deno.test("archTable: one row per parameter × edge × op, β the softmax of eac
 });
 
 Deno.test("nb201 space: one α [6, 5] by name, the benchmark's columns, and what it refuses", () => {
-  const run = NB201_SPACE.open({ model: searchConfig({ preset: "smoke" }).model });
+  const run = NB201_SPACE.open({ model: NB201_PRESETS.smoke.model });
   assert.deepEqual(run.archParams.map((p) => [p.name, p.role, p.rows.length, p.columns[0].length]), [[
     "alpha",
     "ops",
@@ -56,7 +56,7 @@ Deno.test("nb201 space: one α [6, 5] by name, the benchmark's columns, and what
   assert.match(run.describe(record.cell) ?? "", /^NB201 CIFAR-10 \d+\.\d\d%$/);
   assert.equal(run.describe("not a cell"), undefined);
   assert.throws(
-    () => NB201_SPACE.open({ model: searchConfig({ preset: "smoke" }).model, partialChannels: 4 }),
+    () => NB201_SPACE.open({ model: NB201_PRESETS.smoke.model, partialChannels: 4 }),
     /partialChannels \(PC-DARTS\) is not available in the NAS-Bench-201 supernet yet/,
   );
 });
