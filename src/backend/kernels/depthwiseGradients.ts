@@ -2,13 +2,14 @@
  * Gradients of the `DepthwiseConv2dNative` kernel (filter `[kh, kw, c, multiplier]`).
  *
  * Why: tfjs-backend-wasm has no depthwise backprop kernels at all, and every backend refuses dilated
- * depthwise gradients (DARTS' dil_conv needs them). On wasm with the SIMD kernels, both gradients of the
- * convs DARTS uses (multiplier 1, c ≥ 4) are the loops of ./depthwiseKernels.ts (measured 3-20x the
- * compositions below). Elsewhere, the input gradient is a forward depthwise conv of `dy` with a re-indexed
- * (flipped / sub-pixel) filter, so it runs on any backend and is taped and tidied like any op; the filter
- * gradient is a JS loop on wasm, registered as `DepthwiseConv2dNativeBackpropFilter` (the same pattern
- * tfjs-backend-wasm uses for its JS Slice kernel), and composed from strided slices, multiplies and sums
- * on other backends.
+ * depthwise gradients (DARTS' dil_conv needs them). On wasm with the SIMD kernels, the gradients of the
+ * convs DARTS uses (multiplier 1, c ≥ 4) are the loops of ./depthwiseKernels.ts: the filter gradient
+ * always (measured 8-30x the JS loop below), the input gradient when strided (3-5x the composition below)
+ * or when XNNPACK runs one thread (1.3-1.8x). Elsewhere, the input gradient is a forward depthwise conv of
+ * `dy` with a re-indexed (flipped / sub-pixel) filter, so it runs on any backend and is taped and tidied
+ * like any op; the filter gradient is a JS loop on wasm, registered as `DepthwiseConv2dNativeBackpropFilter`
+ * (the same pattern tfjs-backend-wasm uses for its JS Slice kernel), and composed from strided slices,
+ * multiplies and sums on other backends.
  *
  * @module
  */
@@ -93,9 +94,9 @@ export function depthwiseConv(
 }
 
 /**
- * Gradient of `depthwiseConv2d(x, filter)` w.r.t. `x`: the SIMD kernel where it applies, else a depthwise conv
- * of padded `dy` with the flipped filter (sub-pixel phases as an extra channel multiplier when strided); with
- * multiplier M > 1 the M outputs of each input channel are summed.
+ * Gradient of `depthwiseConv2d(x, filter)` w.r.t. `x`: the SIMD kernel where it applies (strided, or XNNPACK
+ * on one thread), else a depthwise conv of padded `dy` with the flipped filter (sub-pixel phases as an extra
+ * channel multiplier when strided); with multiplier M > 1 the M outputs of each input channel are summed.
  */
 export function depthwiseInputGrad(
   xShape: [number, number, number, number],
@@ -109,7 +110,9 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const g = convGeometry(xShape, filter.shape, strides, pad, dilations, dimRoundingMode, true);
     const [kh, kw, c, m] = filter.shape;
-    if (simdDepthwise(c, m, kh, kw)) {
+    // Unstrided, this composition is one XNNPACK conv, which spreads over XNNPACK's threads (the SIMD
+    // kernel's results are the same bits); strided, it runs at a fifth of the kernel's speed.
+    if (simdDepthwise(c, m, kh, kw) && (g.sh > 1 || g.sw > 1 || xnnpackThreads() === 1)) {
       return runJsKernel(depthwiseInputGradKernel, [dy, filter], depthwiseAttrs(g))[0] as tf.Tensor4D;
     }
     const ph = planAxis(g.inH, g.outH, kh, g.sh, g.dh, g.top);
