@@ -16,9 +16,9 @@
  * holds a comma, quote or space, so a CSV needs no quoting.
  * @module
  */
+import { didYouMean } from "../search/didYouMean.ts";
 import { closestEdge as closestRow, softmaxRows } from "../metrics/architecture.ts";
 import {
-  closestName,
   DARTS_CELL_TYPES,
   DARTS_EDGE_COUNT,
   DARTS_KNOWN_OPS,
@@ -94,7 +94,7 @@ export function dartsEdge(which: number | string): DartsEdge {
   }
   const e = DARTS_EDGES.find((d) => d.label === which);
   if (e === undefined) {
-    const close = closestName(which, DARTS_EDGES.map((d) => d.label));
+    const close = didYouMean(which, DARTS_EDGES.map((d) => d.label));
     throw new Error(
       `dartsEdge: no edge labelled "${which}"${close ? ` (did you mean "${close}"?)` : ""}: labels are ` +
         `n<node><-<input>, e.g. ${DARTS_EDGES[0].label}, ${DARTS_EDGES[13].label}`,
@@ -196,7 +196,7 @@ export function checkDartsGenotype(
         );
       }
       if (!(DARTS_KNOWN_OPS as readonly string[]).includes(op)) {
-        const close = closestName(op, DARTS_KNOWN_OPS);
+        const close = didYouMean(op, DARTS_KNOWN_OPS);
         throw fail(
           `${where}: unknown op "${op}"${close ? ` (did you mean "${close}"?)` : ""}: a DARTS-space cell ` +
             `holds ${DARTS_KNOWN_OPS.filter((k) => k !== "none").join(", ")}`,
@@ -330,7 +330,7 @@ class GenotypeParser {
       if (key !== undefined && this.peek() === "=" && this.text[this.at + 1] !== "=") {
         if (!(PY_FIELDS as readonly string[]).includes(key)) {
           this.at = argStart;
-          const close = closestName(key, PY_FIELDS);
+          const close = didYouMean(key, PY_FIELDS);
           this.fail(
             `a field of Genotype (${PY_FIELDS.join(", ")})${close ? `; did you mean "${close}"?` : ""}`,
           );
@@ -615,7 +615,7 @@ export const DARTS_GENOTYPES: Readonly<Record<"DARTS_V1" | "DARTS_V2" | "PC_DART
 export function dartsGenotypeByName(name: string): DartsGenotype {
   if (Object.hasOwn(DARTS_GENOTYPES, name)) return DARTS_GENOTYPES[name as keyof typeof DARTS_GENOTYPES];
   const names = Object.keys(DARTS_GENOTYPES);
-  const close = closestName(name, names);
+  const close = didYouMean(name, names);
   throw new Error(
     `no published DARTS genotype "${name}"${close ? ` (did you mean "${close}"?)` : ""}: choose one of ` +
       `${names.join(", ")}, or parse your own with parseDartsGenotype`,

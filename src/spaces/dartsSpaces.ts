@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { didYouMean } from "../search/didYouMean.ts";
 
 /** DARTS' PRIMITIVES in their order (α's column order in the `darts` space), as `cnn/genotypes.py`. */
 export const DARTS_PRIMITIVES = [
@@ -128,7 +129,7 @@ export const DARTS_OP_TABLES: Readonly<Record<DartsSpaceName, DartsOpTable>> = {
  */
 export function dartsOpTable(name: string): DartsOpTable {
   if (Object.hasOwn(DARTS_OP_TABLES, name)) return DARTS_OP_TABLES[name as DartsSpaceName];
-  const close = closestName(name, DARTS_SPACE_NAMES);
+  const close = didYouMean(name, DARTS_SPACE_NAMES);
   throw new Error(
     `unknown DARTS search space "${name}"${close ? ` (did you mean "${close}"?)` : ""}: choose one of ` +
       DARTS_SPACE_NAMES.join(", "),
@@ -166,7 +167,7 @@ export function validateOpTable(name: string, table: DartsOpTable): DartsOpTable
       }
       ops.forEach((op: unknown, k) => {
         if (typeof op !== "string" || !(DARTS_KNOWN_OPS as readonly string[]).includes(op)) {
-          const close = typeof op === "string" ? closestName(op, DARTS_KNOWN_OPS) : undefined;
+          const close = typeof op === "string" ? didYouMean(op, DARTS_KNOWN_OPS) : undefined;
           throw fail(
             `${cell} cell, edge ${edge}: unknown op ${JSON.stringify(op)}` +
               `${close ? ` (did you mean "${close}"?)` : ""}: choose among ${DARTS_KNOWN_OPS.join(", ")}`,
@@ -183,31 +184,4 @@ export function validateOpTable(name: string, table: DartsOpTable): DartsOpTable
     });
   }
   return table;
-}
-
-/**
- * The choice closest to `name` (case-insensitive; within a few edits), for "did you mean" hints; the
- * same rule as `didYouMean` of `search/config.ts`, kept here so that this module imports nothing.
- */
-export function closestName(name: string, choices: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  const exact = choices.find((c) => c.toLowerCase() === lower);
-  if (exact) return exact;
-  const distance = (a: string, b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= b.length; j++) {
-        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-      prev = row;
-    }
-    return prev[b.length];
-  };
-  let best: string | undefined, bestD = Math.min(3, Math.max(1, Math.floor(name.length / 4)) + 1);
-  for (const c of choices) {
-    const d = distance(lower, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
 }
