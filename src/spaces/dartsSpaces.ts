@@ -1,7 +1,7 @@
 /**
  * The candidate operations of the DARTS CNN cell space and of its variants, as data: one op list per edge
  * (14 edges, DARTS' node-major order, see `darts.ts`), separately for the normal and the reduction cell,
- * in α's column order. Pure: no tensors, no imports.
+ * in α's column order. Pure: no tensors.
  *
  * | name | every edge (normal and reduce) | source |
  * |---|---|---|
