@@ -74,8 +74,8 @@ function xnnpackThreads(): number {
  * the shape and the filter has at most 25 taps, their forward (1.2-1.9x XNNPACK's speed here), whose
  * results are XNNPACK's bit for bit (the sums run in the same order; XNNPACK's multi-pass kernels for more
  * taps sum in another), differentiated by the SIMD gradient kernels. With more threads XNNPACK's forward,
- * which spreads over them where ours runs on one (with 2 threads XNNPACK reached 19-22 GFLOP/s on
- * 64x32x32x16 when it had both cores, against 13-15 for ours).
+ * which spreads over them where ours runs on one (with 2 threads and both cores free XNNPACK reached 17-22
+ * GFLOP/s on 64x32x32x16, against 10-15 for ours).
  */
 export function depthwiseConv(
   x: tf.Tensor4D,

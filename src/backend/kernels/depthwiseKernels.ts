@@ -6,8 +6,8 @@
  *
  * Why: the DARTS CNN space is dominated by these convs, and tfjs-backend-wasm has no depthwise backprop at
  * all: composed from forward ops (./depthwiseGradients.ts) the input gradient needs a re-indexed filter, a
- * depthwise conv with one output channel per sub-pixel phase and transposes back (1.5 GFLOP/s at stride 2),
- * and the filter gradient was a JavaScript loop (~1.5 GFLOP/s).
+ * depthwise conv with one output channel per sub-pixel phase and transposes back (1.7-3.3 GFLOP/s at
+ * stride 2), and the filter gradient was a JavaScript loop (0.6-2 GFLOP/s).
  * @module
  */
 import type { ConvGeometry } from "./convGradients.ts";
