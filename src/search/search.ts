@@ -260,8 +260,8 @@ async function evaluate(
       });
       const result = tf.tidy(() => {
         const { space, arch, method, net } = state;
-        const w = archWeights(space.archParams, arch, method, { epoch, step: step++, seed, training: false });
-        const z = net.forward(b.x, w, "eval");
+        const ctx = { epoch, step: step++, seed, training: false };
+        const z = net.forward(b.x, archWeights(space.archParams, arch, method, ctx), "eval", ctx);
         return tf.stack([tf.mul(crossEntropy(z, b.y), b.y.shape[0]), correctCount(z, b.y)]);
       });
       const [l, c] = result.dataSync();
@@ -673,18 +673,10 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       const searchArch = updatesAlpha(method, epoch);
       let step = 0;
       const stepper: FirstOrderStepper = {
-        logits: (x, pass) =>
-          net.forward(
-            x,
-            archWeights(space.archParams, arch, method, {
-              epoch,
-              step,
-              seed: config.seed,
-              training: true,
-              draw: pass === "alpha" ? 0 : 1,
-            }),
-            "train",
-          ),
+        logits: (x, pass) => {
+          const ctx = { epoch, step, seed: config.seed, training: true, draw: pass === "alpha" ? 0 : 1 };
+          return net.forward(x, archWeights(space.archParams, arch, method, ctx), "train", ctx);
+        },
         arch: {
           vars: archVars,
           optimizer: aOpt,

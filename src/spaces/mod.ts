@@ -4,12 +4,14 @@
  * @module
  */
 import { didYouMean } from "../search/didYouMean.ts";
+import { DARTS_FAMILY_SPACES } from "./dartsSpace.ts";
 import { NB201_SPACE } from "./nb201Space.ts";
 import type { SearchSpace } from "./space.ts";
 
 /** Every registered space, by name. */
 export const SEARCH_SPACES: Readonly<Record<string, SearchSpace>> = {
   nb201: NB201_SPACE as SearchSpace,
+  ...DARTS_FAMILY_SPACES as Record<string, SearchSpace>,
 };
 
 /**

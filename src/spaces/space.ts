@@ -10,13 +10,14 @@ import type * as tf from "../deps/tfjs_core.ts";
 import type { Mode, ParamStore } from "../ops/params.ts";
 import { softmaxRows } from "../metrics/architecture.ts";
 import type { DataConfig } from "../search/config.ts";
+import type { SamplerContext } from "../samplers/sampler.ts";
 
 /**
  * One architecture parameter: a matrix with one row per edge.
  * - `role: "ops"`: each row scores the ops of one edge (α); the method's sampler turns it into op
  *   weights and the method's regularizers act on it (the SA term, Beta's decay).
- * - `role: "edges"`: one row of per-edge scores that the supernet normalizes itself (PC-DARTS' edge β,
- *   softmax over each node's incoming edges); neither sampled nor regularized.
+ * - `role: "edges"`: one score per edge (rows = edges, one column) that the supernet normalizes itself
+ *   (PC-DARTS' edge β, softmax over each node's incoming edges); neither sampled nor regularized.
  */
 export interface ArchParamSpec {
   /** Name, unique in the space; also the name of its tensor in checkpoints (`arch/<name>`). */
@@ -47,7 +48,12 @@ export interface Supernet {
    * Logits for the NHWC batch `x`. `weights` holds, per architecture parameter name, the sampled op
    * weights (`role: "ops"`) or the raw parameter (`role: "edges"`). Called inside the caller's tidy.
    */
-  forward(x: tf.Tensor4D, weights: Readonly<Record<string, tf.Tensor2D>>, mode: Mode): tf.Tensor2D;
+  forward(
+    x: tf.Tensor4D,
+    weights: Readonly<Record<string, tf.Tensor2D>>,
+    mode: Mode,
+    ctx?: SamplerContext,
+  ): tf.Tensor2D;
 }
 
 /** Architecture parameters' values by name, as plain rows. */
