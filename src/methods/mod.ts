@@ -9,6 +9,7 @@ import { drnas } from "./drnas.ts";
 import { type MethodOptions, type SearchMethod, SHARED_METHOD_OPTIONS } from "./method.ts";
 import { saDarts, snasSa } from "./saDarts.ts";
 import { snas } from "./snas.ts";
+import { pcBeta, pcDarts, sacDarts } from "./pcDarts.ts";
 
 export * from "./method.ts";
 export * from "./darts.ts";
@@ -16,6 +17,7 @@ export * from "./betaDarts.ts";
 export * from "./saDarts.ts";
 export * from "./snas.ts";
 export * from "./drnas.ts";
+export * from "./pcDarts.ts";
 
 /** A registered method: its factory, what it is, and the options it takes beyond the shared ones. */
 export interface MethodEntry {
@@ -39,6 +41,22 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
   snas: { create: snas, description: "SNAS: soft Gumbel-softmax, τ 10 → 1", options: SNAS_OPTIONS },
   "snas-sa": { create: snasSa, description: "SNAS + SA", options: [...SNAS_OPTIONS, ...SA_OPTIONS] },
   drnas: { create: drnas, description: "DrNAS: Dirichlet(ELU(α) + 1) samples", options: ["sampleInEval"] },
+  "pc-darts": {
+    create: pcDarts,
+    description:
+      "PC-DARTS: DARTS with partial channels (K = partialChannels, default 4) and edge normalization",
+    options: [],
+  },
+  sac: {
+    create: sacDarts,
+    description: "SAC-DARTS: SA-DARTS with PC-DARTS' partial channels",
+    options: SA_OPTIONS,
+  },
+  "pc-beta": {
+    create: pcBeta,
+    description: "PC + Beta: Beta-DARTS with partial channels",
+    options: ["lambda"],
+  },
 };
 
 /**

@@ -111,7 +111,17 @@ Deno.test("options reach the parts: λ, ν and μ the SA loss, overrides the set
 });
 
 Deno.test("methodByName builds registered methods and refuses unknown names and options", () => {
-  assert.deepEqual(Object.keys(METHODS), ["darts", "beta", "sa", "snas", "snas-sa", "drnas"]);
+  assert.deepEqual(Object.keys(METHODS), [
+    "darts",
+    "beta",
+    "sa",
+    "snas",
+    "snas-sa",
+    "drnas",
+    "pc-darts",
+    "sac",
+    "pc-beta",
+  ]);
   for (const name of Object.keys(METHODS)) assert.equal(methodByName(name).name, name);
   assert.equal(methodByName("sa", { nu: 0.25, mu: 1e6 }).archOptimizer.weightDecay, 0);
   assert.throws(
@@ -221,4 +231,25 @@ Deno.test("DARTS' L2 is Adam's weight decay: wd on α equals the gradient of (wd
     withDecay.dispose();
     plain.dispose();
   });
+});
+
+Deno.test("PC compositions: pc-darts, sac and pc-beta add PC-DARTS' K (default 4) to DARTS, SA and Beta", () => {
+  const pc = methodByName("pc-darts");
+  assert.equal(pc.partialChannels, 4);
+  const { sampler: _s, name: _n, partialChannels: _k, ...settings } = pc;
+  const { sampler: _s2, name: _n2, ...dartsSettings } = darts();
+  assert.deepEqual(settings, dartsSettings, "DARTS' settings otherwise");
+  const sac = methodByName("sac", { partialChannels: 2, nu: 0.25 });
+  assert.equal(sac.partialChannels, 2);
+  assert.deepEqual(
+    sac.regularizers.map((r) => r.name),
+    methodByName("sa", { nu: 0.25 }).regularizers.map((r) => r.name),
+  );
+  assert.equal(sac.archOptimizer.weightDecay, 0, "SA drops α's weight decay, with or without PC");
+  assert.equal(methodByName("pc-beta").regularizers.length, 1);
+  assert.throws(
+    () => methodByName("pc-darts", { partialChannels: 0 }),
+    /partialChannels must be an integer ≥ 1/,
+  );
+  assert.throws(() => methodByName("pc-darts", { nu: 1 }), /method pc-darts takes no option "nu"/);
 });

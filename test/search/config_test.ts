@@ -33,7 +33,7 @@ Deno.test("presets: the cpu preset is the issue's setting", () => {
 
 Deno.test("config: unknown names and out-of-range values are clear errors", () => {
   assert.throws(() => searchConfig({ method: "enas" }), /unknown search method "enas": choose one of darts/);
-  assert.throws(() => searchConfig({ space: "darts" }), /unknown search space "darts": choose one of nb201/);
+  assert.throws(() => searchConfig({ space: "dart" }), /unknown search space "dart" \(did you mean "darts"\?\): choose one of nb201, darts/);
   assert.throws(
     () => searchConfig({ preset: "huge" }),
     /unknown preset "huge": choose one of smoke, cpu, paper/,
