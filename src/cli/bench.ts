@@ -1,33 +1,70 @@
 /**
- * `deno task bench [--json] [--backends wasm,cpu] [--presets cpu,paper] [--steps N] [--no-torch]`
+ * `deno task bench [--json] [--backends wasm,cpu] [--presets nb201-cpu,darts-cpu] [--steps N] [--no-torch]`
  *
- * Times one first-order NB201 search step (α step on a validation batch, then w step on a training
- * batch, grad clip 5) on every available backend at the `cpu` and `paper` presets, next to the PyTorch
- * peer (../shared/bench/torch_nb201_step.py, run in the same process tree on the same machine), and the
- * per-kernel GFLOP/s of conv forward, input gradient and filter gradient.
+ * Times one first-order search step (α step on a validation batch, then w step on a training batch,
+ * grad clip 5) on every available backend, per space at its `cpu` and `paper` sizes (`nb201-cpu`,
+ * `darts-paper`, `pc-darts-cpu`, …), next to the PyTorch peers (../shared/bench/torch_nb201_step.py and
+ * torch_darts_step.py, run in the same process tree on the same machine), and the per-kernel GFLOP/s
+ * of the dense and depthwise convolutions.
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
 import pl from "../deps/polars.ts";
 import { BACKEND_NAMES, type BackendName, parseBackendName, selectBackend } from "../backend/select.ts";
 import { kernelBench } from "./kernelBench.ts";
-import { normal, ParamStore } from "../ops/params.ts";
-import { createNb201Supernet, nb201Forward } from "../supernet/nb201.ts";
+import { ParamStore } from "../ops/params.ts";
+import { darts as dartsMethod, initArchParam } from "../methods/mod.ts";
+import { archWeights } from "../search/search.ts";
+import { spaceByName } from "../spaces/mod.ts";
 import { adam, sgd } from "../search/optimizers.ts";
 import { firstOrderStep } from "../search/step.ts";
 
-/** Shape of the benchmarked step. */
+/** A benchmarked step: the space and its model options, the batch, and the PyTorch peer's command. */
 export interface StepPreset {
-  channels: number;
-  cellsPerStage: number;
+  /** The search space (`spaceByName`). */
+  space: string;
+  /** The space's model options. */
+  model: Record<string, unknown>;
+  /** PC-DARTS' K (absent: every channel). */
+  partialChannels?: number;
   batch: number;
+  /** Input height and width. */
   size: number;
+  /** The peer script in ../shared/bench/ and its arguments. */
+  peer: { script: string; args: string[] };
 }
 
-/** The issue's presets: `cpu` (C=8, N=2, 16x16) and `paper` (C=16, N=5, 32x32), batch 64. */
+const nb201 = (channels: number, cellsPerStage: number, size: number): StepPreset => ({
+  space: "nb201",
+  model: { channels, cellsPerStage, affine: false, trackRunningStats: true },
+  batch: 64,
+  size,
+  peer: { script: "torch_nb201_step.py", args: [channels, cellsPerStage, 64, size].map(String) },
+});
+const darts = (channels: number, layers: number, size: number, pc?: number): StepPreset => ({
+  space: "darts",
+  model: { channels, layers },
+  ...(pc ? { partialChannels: pc } : {}),
+  batch: 64,
+  size,
+  peer: {
+    script: "torch_darts_step.py",
+    args: ["--C", channels, "--layers", layers, "--H", size, "--B", 64, "--pc", pc ?? 1].map(String),
+  },
+});
+
+/**
+ * The issue's step presets, named after their space: NB201 at `cpu` (C=8, N=2, 16x16) and `paper`
+ * (C=16, N=5, 32x32); the DARTS space at `cpu` (C=8, 5 cells, 16x16) and `paper` (C=16, 8 cells,
+ * 32x32), with and without PC-DARTS' K=4; batch 64.
+ */
 export const BENCH_PRESETS: Record<string, StepPreset> = {
-  cpu: { channels: 8, cellsPerStage: 2, batch: 64, size: 16 },
-  paper: { channels: 16, cellsPerStage: 5, batch: 64, size: 32 },
+  "nb201-cpu": nb201(8, 2, 16),
+  "nb201-paper": nb201(16, 5, 32),
+  "darts-cpu": darts(8, 5, 16),
+  "darts-paper": darts(16, 8, 32),
+  "pc-darts-cpu": darts(8, 5, 16, 4),
+  "pc-darts-paper": darts(16, 8, 32, 4),
 };
 
 /** One row of the step table. */
@@ -38,6 +75,8 @@ export interface StepResult {
   imagesPerSecond: number;
   peakRssMiB: number | null;
   leakedTensorsPerStep: number | null;
+  /** Weights of the supernet (PyTorch's count for the peer). */
+  weights: number | null;
   note: string;
 }
 
@@ -61,21 +100,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Time `steps` search steps (after 2 warm-up steps) on the active backend. */
+/** Time `steps` first-order DARTS search steps (after 2 warm-up steps) of `preset` on the active backend. */
 export function benchStep(
   preset: StepPreset,
   steps: number,
   seed = 0,
 ): Omit<StepResult, "engine" | "preset" | "note"> {
-  const weights = new ParamStore(seed);
-  const arch = new ParamStore(seed);
-  const net = createNb201Supernet(weights, {
-    channels: preset.channels,
-    cellsPerStage: preset.cellsPerStage,
+  const method = dartsMethod({ partialChannels: preset.partialChannels });
+  const space = spaceByName(preset.space).open({
+    model: preset.model,
+    partialChannels: preset.partialChannels,
   });
-  const alpha = arch.param("alpha", [6, 5], normal(1e-3));
+  const weights = new ParamStore(seed);
+  const archStore = new ParamStore(seed);
+  const net = space.createSupernet(weights, { numClasses: 10, inputChannels: 3 });
+  const arch = Object.fromEntries(space.archParams.map((p) => [p.name, initArchParam(archStore, method, p)]));
   const wOpt = sgd(weights.trainable, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
-  const aOpt = adam([alpha], { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-3 });
+  const aOpt = adam(Object.values(arch), { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-3 });
   const { batch: B, size: H } = preset;
   const batch = (s: number) => ({
     x: tf.randomNormal([B, H, H, 3], 0, 1, "float32", s) as tf.Tensor4D,
@@ -83,9 +124,11 @@ export function benchStep(
   });
   const train = batch(seed + 10);
   const valid = batch(seed + 20);
+  const ctx = { epoch: 0, step: 0, seed, training: true };
   const stepper = {
-    logits: (x: tf.Tensor4D) => nb201Forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train"),
-    arch: { vars: [alpha], optimizer: aOpt },
+    logits: (x: tf.Tensor4D) =>
+      net.forward(x, archWeights(space.archParams, arch, method, ctx), "train", ctx),
+    arch: { vars: Object.values(arch), optimizer: aOpt },
     weights: { vars: weights.trainable, optimizer: wOpt, gradClip: 5 },
   };
   firstOrderStep(stepper, train, valid);
@@ -100,23 +143,25 @@ export function benchStep(
   }
   const leaked = (tf.memory().numTensors - before) / steps;
   const peak = peakRssMiB();
+  const count = weights.trainable.reduce((n, v) => n + v.size, 0);
   for (const t of [train.x, train.y, valid.x, valid.y]) t.dispose();
   wOpt.dispose();
   aOpt.dispose();
   weights.dispose();
-  arch.dispose();
+  archStore.dispose();
   const ms = median(times);
   return {
     msPerStep: ms,
     imagesPerSecond: (2 * B * 1000) / ms,
     peakRssMiB: peak,
     leakedTensorsPerStep: leaked,
+    weights: count,
   };
 }
 
 /** The PyTorch peer's figure for a preset, or why there is none. */
 export async function torchPeer(preset: StepPreset, steps: number): Promise<StepResult | string> {
-  const script = new URL("../../../shared/bench/torch_nb201_step.py", import.meta.url).pathname;
+  const script = new URL(`../../../shared/bench/${preset.peer.script}`, import.meta.url).pathname;
   try {
     Deno.statSync(script);
   } catch {
@@ -125,7 +170,8 @@ export async function torchPeer(preset: StepPreset, steps: number): Promise<Step
   for (const python of ["/usr/bin/python3", "python3"]) {
     const args = [
       script,
-      ...[preset.channels, preset.cellsPerStage, preset.batch, preset.size, steps].map(String),
+      ...preset.peer.args,
+      ...(preset.peer.script === "torch_nb201_step.py" ? [String(steps)] : ["--steps", String(steps)]),
     ];
     try {
       const out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
@@ -139,6 +185,7 @@ export async function torchPeer(preset: StepPreset, steps: number): Promise<Step
         imagesPerSecond: (2 * preset.batch * 1000) / Number(m[3]),
         peakRssMiB: null,
         leakedTensorsPerStep: null,
+        weights: text.match(/(\d+) weights/) ? Number(text.match(/(\d+) weights/)![1]) : null,
         note: "peer",
       };
     } catch { /* try the next interpreter */ }
@@ -206,7 +253,7 @@ async function main(args: string[]): Promise<void> {
         );
         continue;
       }
-      const n = steps ?? (backend === "cpu" ? 2 : preset === "paper" ? 3 : 10);
+      const n = steps ?? (backend === "cpu" ? 2 : preset.endsWith("paper") ? 3 : 10);
       log(`bench: ${backend} ${preset} (${n} steps)...`);
       rows.push({ engine: backend, preset, note: description, ...benchStep(BENCH_PRESETS[preset], n) });
     }
@@ -225,7 +272,7 @@ async function main(args: string[]): Promise<void> {
   if (!flags.has("no-torch")) {
     for (const preset of presets) {
       log(`bench: pytorch ${preset}...`);
-      const peer = await torchPeer(BENCH_PRESETS[preset], preset === "paper" ? 3 : 10);
+      const peer = await torchPeer(BENCH_PRESETS[preset], preset.endsWith("paper") ? 3 : 10);
       if (typeof peer === "string") skipped.push(`pytorch: ${peer}`);
       else rows.push({ ...peer, preset });
     }
@@ -246,7 +293,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   pl.Config.setTblRows(100);
-  console.log("\nNB201 first-order search step (vsTorch > 1: faster than PyTorch)");
+  console.log("\nFirst-order search step per space (vsTorch > 1: faster than PyTorch)");
   console.log(pl.DataFrame(table.map(({ note: _, ...r }) => r)).toString());
   for (const r of table.filter((r) => !r.engine.startsWith("pytorch"))) {
     console.log(`  ${r.engine}: ${r.note}`);

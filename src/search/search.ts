@@ -210,7 +210,7 @@ function archValues(arch: Readonly<Record<string, tf.Variable>>): Record<string,
  * parameters as they are (the supernet normalizes them). The first op parameter draws the sampler's
  * noise under the plain context (as NB201's single α always has); each further one under its name.
  */
-function archWeights(
+export function archWeights(
   specs: readonly ArchParamSpec[],
   arch: Readonly<Record<string, tf.Variable>>,
   method: SearchMethod,

@@ -1,26 +1,44 @@
 import assert from "node:assert/strict";
 import * as tf from "../../src/deps/tfjs_core.ts";
-import { benchStep } from "../../src/cli/bench.ts";
+import { benchStep, type StepPreset } from "../../src/cli/bench.ts";
 import { withoutWeightGradients } from "../../src/ops/gradientScope.ts";
 import { normal, ParamStore } from "../../src/ops/params.ts";
 import { crossEntropy } from "../../src/search/loss.ts";
 import { createNb201Supernet, nb201Forward } from "../../src/supernet/nb201.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
-const TINY = { channels: 4, cellsPerStage: 1, batch: 6, size: 8 };
+const TINY: Record<string, StepPreset> = {
+  nb201: {
+    space: "nb201",
+    model: { channels: 4, cellsPerStage: 1, affine: false, trackRunningStats: true },
+    batch: 6,
+    size: 8,
+    peer: { script: "", args: [] },
+  },
+  "pc-darts": {
+    space: "darts",
+    model: { channels: 4, layers: 3 },
+    partialChannels: 2,
+    batch: 4,
+    size: 8,
+    peer: { script: "", args: [] },
+  },
+};
 
 for (const backend of ["wasm", "cpu"] as const) {
-  Deno.test(`search step (${backend}): no tensor leaks (tf.memory().numTensors after step 10 = after step 2)`, async () => {
-    await onBackend(backend, () => {
-      const r = benchStep(TINY, 8); // 2 warm-up steps, then 8 counted
-      assert.equal(r.leakedTensorsPerStep, 0);
-      assert.ok(r.msPerStep > 0 && r.imagesPerSecond > 0);
-      // A second run (constant caches now filled) leaves exactly what it found.
-      const before = tf.memory().numTensors;
-      benchStep(TINY, 2);
-      assert.equal(tf.memory().numTensors, before, "everything the step created is disposed afterwards");
+  for (const [name, preset] of Object.entries(TINY)) {
+    Deno.test(`search step (${backend}, ${name}): no tensor leaks (tf.memory().numTensors after step 10 = after step 2)`, async () => {
+      await onBackend(backend, () => {
+        const r = benchStep(preset, 8); // 2 warm-up steps, then 8 counted
+        assert.equal(r.leakedTensorsPerStep, 0);
+        assert.ok(r.msPerStep > 0 && r.imagesPerSecond > 0);
+        // A second run (constant caches now filled) leaves exactly what it found.
+        const before = tf.memory().numTensors;
+        benchStep(preset, 2);
+        assert.equal(tf.memory().numTensors, before, "everything the step created is disposed afterwards");
+      });
     });
-  });
+  }
 }
 
 Deno.test("withoutWeightGradients: α gradients unchanged, fused weight gradients are zeros inside", async () => {
