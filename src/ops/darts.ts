@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
+import { DARTS_PRIMITIVES } from "../spaces/dartsSpaces.ts";
 import { subsample } from "../backend/kernels/convolve.ts";
 import { relu } from "./activation.ts";
 import { batchNorm, type BatchNormOptions, type BatchNormParams, batchNormParams } from "./batchNorm.ts";
@@ -12,17 +13,8 @@ import { conv, convBn, type ConvOptions, type ConvParams, convParams } from "./c
 import type { Mode, ParamStore } from "./params.ts";
 import { avgPool, maxPool } from "./pool.ts";
 
-/** Candidate operations, in DARTS' PRIMITIVES order (α's column order). */
-export const DARTS_OPS = [
-  "none",
-  "max_pool_3x3",
-  "avg_pool_3x3",
-  "skip_connect",
-  "sep_conv_3x3",
-  "sep_conv_5x5",
-  "dil_conv_3x3",
-  "dil_conv_5x5",
-] as const;
+/** Candidate operations, in DARTS' PRIMITIVES order (α's column order): the space's own list. */
+export const DARTS_OPS = DARTS_PRIMITIVES;
 /** A DARTS operation name. */
 export type DartsOp = typeof DARTS_OPS[number];
 
