@@ -63,7 +63,7 @@ const HELP = `deno task search [options]
   --backend NAME           auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu (default auto)
   --threads N              wasm threads, 1 to 8 (default: every core, at most 8); wasm only
   --allow-software-webgpu  let --backend webgpu run on a software adapter (llvmpipe: slow, and tfjs fails)
-  --out DIR                run folder (default runs/<method>-<preset>-s<seed>-<config hash>, the
+  --out DIR                run folder (default runs/[<space>-]<method>-<preset>-s<seed>-<hash>, the
                            folder cachedSearch uses for the same config in a notebook)
   --resume                 continue the run in --out from its last checkpoint (or read it back if finished)
   --config FILE            start from a config file: a run folder's config.json (or the folder), or JSON

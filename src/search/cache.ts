@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { lockRunFolder, type RunFolderLock } from "../runs/lock.ts";
 import { readFinishedRun } from "../runs/records.ts";
 import { canonicalJson } from "../runs/runFolder.ts";
-import { type SearchConfig, searchMethod } from "./config.ts";
+import { DEFAULT_SPACE, type SearchConfig, searchMethod } from "./config.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import { jupyterSearchProgress } from "./jupyterProgress.ts";
 import { search, type SearchOptions, type SearchResult } from "./search.ts";
@@ -25,17 +25,20 @@ export function configHash(config: SearchConfig): string {
 }
 
 /**
- * The name of `config`'s run folder: `<method>-<preset>-s<seed>-<hash>`; two configs that differ in
- * anything (a method knob, the epochs, the data) get different names.
+ * The name of `config`'s run folder: `<method>-<preset>-s<seed>-<hash>`, preceded by `<space>-` for a
+ * space other than the default one (NB201); two configs that differ in anything (a method knob, the
+ * epochs, the data) get different names.
  * @example
  * ```ts
  * import { runName, searchConfig } from "../mod.ts";
  * const name = runName(searchConfig({ method: "sa", preset: "smoke" }));
  * console.assert(/^sa-smoke-s0-[0-9a-f]{8}$/.test(name));
+ * console.assert(runName(searchConfig({ space: "s2", method: "sa", preset: "smoke" })).startsWith("s2-sa-smoke-s0-"));
  * ```
  */
 export function runName(config: SearchConfig): string {
-  return `${config.method}-${config.preset}-s${config.seed}-${configHash(config)}`;
+  const space = config.space === DEFAULT_SPACE ? "" : `${config.space}-`;
+  return `${space}${config.method}-${config.preset}-s${config.seed}-${configHash(config)}`;
 }
 
 /** The folder of `config`'s run under `root` (default `runs`): `<root>/<runName(config)>`. */

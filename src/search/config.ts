@@ -87,6 +87,9 @@ export type Preset = SpacePreset;
 /** The preset names every space has: the same code path at three scales. */
 export const SCALES = ["smoke", "cpu", "paper"] as const;
 
+/** The space a config searches when it names none. */
+export const DEFAULT_SPACE = "nb201";
+
 /** The search spaces the loop runs (`spaces/mod.ts` registers them). */
 export const SPACES: readonly string[] = Object.keys(SEARCH_SPACES);
 
@@ -105,7 +108,7 @@ function choose<T>(what: string, name: string, table: Readonly<Record<string, T>
  * console.assert(presetByName("cpu").epochs === 20);
  * ```
  */
-export function presetByName(name: string, space = "nb201"): Readonly<Preset> {
+export function presetByName(name: string, space: string = DEFAULT_SPACE): Readonly<Preset> {
   return choose("preset", name, spaceByName(space).presets);
 }
 
@@ -287,7 +290,7 @@ function checkFields(o: Record<string, unknown>, complete: boolean): void {
   if (present("evaluate")) boolean("evaluate", o.evaluate);
   if (present("methodOptions")) checkMethodOptionTypes(o.methodOptions);
   // The model's fields are the space's (an unknown space is refused first, by name).
-  const modelChecks = spaceByName(present("space") ? o.space as string : "nb201").modelChecks;
+  const modelChecks = spaceByName(present("space") ? o.space as string : DEFAULT_SPACE).modelChecks;
   for (const [group, checks] of [["model", modelChecks], ["data", DATA_CHECKS]] as const) {
     if (!present(group)) continue;
     const g = object(group, o[group]);
@@ -379,7 +382,7 @@ function merged(
  */
 export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   checkSearchConfigOptions(o);
-  const space = o.space ?? "nb201";
+  const space = o.space ?? DEFAULT_SPACE;
   spaceByName(space);
   const preset = o.preset ?? "cpu";
   const p = presetByName(preset, space);
