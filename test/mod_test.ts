@@ -18,7 +18,8 @@ Deno.test("mod.ts: every export is documented; internals are not exported", () =
     s.declarations.some((d) => /\/src\/(backend\/kernels|ops|supernet|deps)\//.test(d.location.filename))
   );
   assert.deepEqual(internal.map((s) => s.name), [], "kernels, layers and supernets stay in their own modules");
-  assert.ok(symbols.length <= 100, `${symbols.length} exports: keep mod.ts to what a notebook uses`);
+  // ~100 for NB201, a few more per space (the DARTS space: its genotypes, derive rule and cell drawing).
+  assert.ok(symbols.length <= 110, `${symbols.length} exports: keep mod.ts to what a notebook uses`);
 });
 
 Deno.test("mod.ts: polars and Observable Plot come with sadarts", async () => {
