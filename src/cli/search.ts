@@ -8,6 +8,7 @@ import { selectBackend } from "../backend/select.ts";
 import { METHODS } from "../methods/mod.ts";
 import { ensureCifar10 } from "../data/searchData.ts";
 import {
+  DEFAULT_SPACE,
   type LambdaConfig,
   loadConfigFile,
   type MethodConfig,
@@ -80,6 +81,8 @@ const HELP = `deno task search [options]
   --alpha-offset X         constant added to every α (negative-init study)
   --alpha-bias OP=X        added to one op's α on every edge, e.g. skip_connect=0.1 (repeatable)
   --warmup-epochs N        epochs that train the weights only (default 0)
+  --partial-channels K     PC-DARTS' K: 1/K of the channels through the mixed ops (pc-darts, sac, pc-beta:
+                           default 4; any method can take it on a space with partial channels)
   --arch-lr X --arch-weight-decay X --weight-lr X --weight-decay X --grad-clip X
   --weight-lr-min X        where the weights' cosine lr schedule ends (default 1e-3; ≤ --weight-lr)
   --tau-max X --tau-min X  SNAS temperature
@@ -90,7 +93,7 @@ const HELP = `deno task search [options]
   --download               fetch the official CIFAR-10 archive into --data's folder (default
                            data/cifar10) when missing; for cifar10 data only (the paper preset)
   --limit N --batch-size N --downsample N --augment --no-augment --cutout N
-  --channels N --cells N   supernet C and N
+  --channels N --cells N   supernet C and cells (NB201: cells per stage N; DARTS spaces: cells in all)
   --no-eval                skip the per-epoch evaluation pass on the validation half
 
   --json                   print the summary as JSON on stdout at the end
@@ -123,6 +126,7 @@ const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
   "alpha-offset": "value",
   "alpha-bias": "repeatable",
   "warmup-epochs": "value",
+  "partial-channels": "value",
   "arch-lr": "value",
   "arch-weight-decay": "value",
   "weight-lr": "value",
@@ -317,6 +321,7 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     tauMin: num("tau-min", one("tau-min")),
     warmupEpochs: num("warmup-epochs", one("warmup-epochs")),
     gradClip: num("grad-clip", one("grad-clip")),
+    partialChannels: num("partial-channels", one("partial-channels")),
   });
   const alphaInit = defined({
     scale: num("alpha-scale", one("alpha-scale")),
@@ -349,7 +354,10 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     seed: num("seed", one("seed")),
     epochs: num("epochs", one("epochs")),
     methodOptions,
-    model: defined({ channels: num("channels", one("channels")), cellsPerStage: num("cells", one("cells")) }),
+    model: defined({
+      channels: num("channels", one("channels")),
+      cells: num("cells", one("cells")),
+    }),
     data: defined({
       path: one("data"),
       format: format as "sadarts" | "cifar10" | undefined,
@@ -362,7 +370,14 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     evaluate: seen.has("no-eval") ? false : undefined,
   };
   const file = one("config");
-  const configOptions = file === undefined ? flags : mergeOptions(loadConfigFile(file), flags);
+  const fileOptions = file === undefined ? {} : loadConfigFile(file);
+  // --cells sets the space's own cell count (NB201: cells per stage; DARTS spaces: cells in all).
+  if (flags.model && "cells" in flags.model) {
+    const { cells, ...model } = flags.model as Record<string, unknown>;
+    const space = spaceByName(flags.space ?? fileOptions.space ?? DEFAULT_SPACE);
+    flags.model = { ...model, [space.cellsOption]: cells };
+  }
+  const configOptions = file === undefined ? flags : mergeOptions(fileOptions, flags);
   const config = searchConfig(configOptions);
   const threads = num("threads", v.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 8)) {

@@ -90,6 +90,7 @@ function dartsFamilySpace(
     name,
     description,
     presets: DARTS_PRESETS,
+    cellsOption: "layers",
     modelChecks: {
       channels: (n, v) => integer(n, v, 1, MODEL_BOUNDS.channels),
       layers: (n, v) => integer(n, v, 3, MODEL_BOUNDS.layers),

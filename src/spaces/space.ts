@@ -131,6 +131,8 @@ export interface SearchSpace<ModelOptions = Readonly<Record<string, unknown>>> {
   readonly description: string;
   /** The presets `smoke`, `cpu` and `paper` (`SCALES`), and any others. */
   readonly presets: Readonly<Record<string, Readonly<SpacePreset<ModelOptions>>>>;
+  /** The model option that counts cells (the CLI's `--cells`): NB201 `cellsPerStage`, DARTS `layers`. */
+  readonly cellsOption: string;
   /** The type check of each model option (`config.model`), by field. */
   readonly modelChecks: Readonly<Record<string, ValueCheck>>;
   /** Every op an edge of the space can hold (for config checks, e.g. `alphaInit.bias`). */

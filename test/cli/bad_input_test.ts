@@ -332,8 +332,28 @@ cliCases("flags", [
   },
   {
     name: "unknown space",
-    args: ["--space", "darts"],
-    message: /unknown search space "darts": choose one of nb201/,
+    args: ["--space", "dart"],
+    message: /unknown search space "dart" \(did you mean "darts"\?\): choose one of nb201, darts/,
+  },
+  {
+    name: "a PC-DARTS K that does not divide the channels",
+    args: ["--space", "darts", "--method", "pc-darts", "--partial-channels", "3"],
+    message: /partialChannels \(PC-DARTS' K\) 3 does not divide the 8 channels of the darts space's cells/,
+  },
+  {
+    name: "partial channels on NB201",
+    args: ["--method", "sac"],
+    message: /partialChannels \(PC-DARTS\) is not available in the NAS-Bench-201 supernet yet/,
+  },
+  {
+    name: "an α bias on an op the space lacks",
+    args: ["--space", "s2", "--alpha-bias", "avg_pool_3x3=0.1"],
+    message: /alphaInit.bias names "avg_pool_3x3", not one of the ops skip_connect, sep_conv_3x3/,
+  },
+  {
+    name: "too few DARTS cells for two reductions",
+    args: ["--space", "darts", "--cells", "2"],
+    message: /model.layers must be an integer ≥ 3, got 2/,
   },
   {
     name: "unknown backend",

@@ -255,3 +255,10 @@ Deno.test("CLI arguments: decimal numbers only; values may be negative; a repeat
   assert.equal(parseSearchArgs(["--threads", "2"]).threads, 2);
   assert.equal(parseSearchArgs(["--backend", "webgpu", "--allow-software-webgpu"]).allowSoftwareWebgpu, true);
 });
+
+Deno.test("CLI: --cells sets the space's own cell count; --partial-channels sets PC-DARTS' K", () => {
+  assert.equal(parseSearchArgs(["--cells", "3"]).config.model.cellsPerStage, 3);
+  const d = parseSearchArgs(["--space", "darts", "--cells", "6", "--method", "sac", "--partial-channels", "2"]).config;
+  assert.deepEqual([d.model.layers, d.methodOptions.partialChannels], [6, 2]);
+  assert.equal(searchMethod(d).partialChannels, 2);
+});
