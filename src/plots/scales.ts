@@ -20,6 +20,7 @@ export const METHOD_COLORS: Readonly<Record<string, string>> = {
   drnas: "#b07aa1",
   "pc-darts": "#9c755f",
   sac: "#ff9da7",
+  "pc-beta": "#edc948",
   "darts-2nd": "#2f4b7c",
 };
 
