@@ -81,6 +81,7 @@ const HELP = `deno task search [options]
   --alpha-offset X         constant added to every α (negative-init study)
   --alpha-bias OP=X        added to one op's α on every edge, e.g. skip_connect=0.1 (repeatable)
   --warmup-epochs N        epochs that train the weights only (default 0)
+  --second-order           DARTS' unrolled (second-order) α step, for any method (darts-2nd has it)
   --partial-channels K     PC-DARTS' K: 1/K of the channels through the mixed ops (pc-darts, sac, pc-beta:
                            default 4; any method can take it on a space with partial channels)
   --arch-lr X --arch-weight-decay X --weight-lr X --weight-decay X --grad-clip X
@@ -127,6 +128,7 @@ const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
   "alpha-bias": "repeatable",
   "warmup-epochs": "value",
   "partial-channels": "value",
+  "second-order": "switch",
   "arch-lr": "value",
   "arch-weight-decay": "value",
   "weight-lr": "value",
@@ -322,6 +324,7 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     warmupEpochs: num("warmup-epochs", one("warmup-epochs")),
     gradClip: num("grad-clip", one("grad-clip")),
     partialChannels: num("partial-channels", one("partial-channels")),
+    secondOrder: seen.has("second-order") ? true : undefined,
   });
   const alphaInit = defined({
     scale: num("alpha-scale", one("alpha-scale")),

@@ -58,6 +58,12 @@ export function darts(o: MethodOptions = {}, name = "darts"): SearchMethod {
     alphaInit: withOverrides(name, "alphaInit", NB201_ALPHA_INIT, o.alphaInit, ["bias"]),
     warmupEpochs: o.warmupEpochs ?? 0,
     ...(o.partialChannels === undefined ? {} : { partialChannels: o.partialChannels }),
+    ...(o.secondOrder === undefined ? {} : { secondOrder: o.secondOrder }),
   };
   return checkMethod(method);
+}
+
+/** DARTS, second order (Table 6's "DARTS 2nd"): the unrolled α step, DARTS' settings otherwise. */
+export function darts2nd(o: MethodOptions = {}): SearchMethod {
+  return darts({ ...o, secondOrder: o.secondOrder ?? true }, "darts-2nd");
 }

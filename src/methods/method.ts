@@ -76,6 +76,11 @@ export interface SearchMethod {
   readonly warmupEpochs: number;
   /** PC-DARTS' K: 1/K of the channels go through the mixed ops (absent: all of them). */
   readonly partialChannels?: number;
+  /**
+   * DARTS' second-order (unrolled) α step instead of the first-order one (`secondOrderArchStep`: the
+   * validation loss at w' = w − ξ∇w L_train with the finite-difference Hessian-vector product).
+   */
+  readonly secondOrder?: boolean;
 }
 
 /**
@@ -98,6 +103,8 @@ export interface MethodOptions
   warmupEpochs?: number;
   /** PC-DARTS' K (default absent: every channel). */
   partialChannels?: number;
+  /** DARTS' second-order (unrolled) α step (default false: first order). */
+  secondOrder?: boolean;
 }
 
 /** The options every method takes. */
@@ -108,6 +115,7 @@ export const SHARED_METHOD_OPTIONS = [
   "alphaInit",
   "warmupEpochs",
   "partialChannels",
+  "secondOrder",
 ] as const;
 
 function fail(method: string, what: string): never {
@@ -152,6 +160,9 @@ export function checkMethod(m: SearchMethod): SearchMethod {
   for (const [op, b] of Object.entries(alphaInit.bias ?? {})) finite(n, `alphaInit.bias.${op}`, b);
   if (!Number.isInteger(m.warmupEpochs) || m.warmupEpochs < 0) {
     fail(n, `warmupEpochs must be an integer ≥ 0, got ${m.warmupEpochs}`);
+  }
+  if (m.secondOrder !== undefined && typeof m.secondOrder !== "boolean") {
+    fail(n, `secondOrder must be true or false, got ${m.secondOrder}`);
   }
   if (m.partialChannels !== undefined && (!Number.isInteger(m.partialChannels) || m.partialChannels < 1)) {
     fail(n, `partialChannels must be an integer ≥ 1, got ${m.partialChannels}`);

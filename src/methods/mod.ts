@@ -4,7 +4,7 @@
  * @module
  */
 import { betaDarts } from "./betaDarts.ts";
-import { darts } from "./darts.ts";
+import { darts, darts2nd } from "./darts.ts";
 import { drnas } from "./drnas.ts";
 import { type MethodOptions, type SearchMethod, SHARED_METHOD_OPTIONS } from "./method.ts";
 import { saDarts, snasSa } from "./saDarts.ts";
@@ -32,6 +32,11 @@ const SNAS_OPTIONS = ["tauMax", "tauMin", "epochs", "sampleInEval"] as const;
 /** The methods by name. */
 export const METHODS: Readonly<Record<string, MethodEntry>> = {
   darts: { create: darts, description: "DARTS, first order, softmax, α weight decay 1e-3", options: [] },
+  "darts-2nd": {
+    create: darts2nd,
+    description: "DARTS, second order: the unrolled α step with the finite-difference Hessian-vector product",
+    options: [],
+  },
   beta: { create: betaDarts, description: "Beta-DARTS: + λ · mean logsumexp(α)", options: ["lambda"] },
   sa: {
     create: saDarts,

@@ -174,6 +174,7 @@ const METHOD_OPTION_CHECKS: Record<string, (name: string, v: unknown) => void> =
   warmupEpochs: (n, v) => integer(n, v, 0),
   partialChannels: (n, v) => integer(n, v, 1),
   sampleInEval: boolean,
+  secondOrder: boolean,
   lambda: checkLambdaConfig,
   archOptimizer: (n, v) =>
     fields(n, v, {

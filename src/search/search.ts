@@ -36,7 +36,8 @@ import { checkSearchConfig, type SearchConfig } from "./config.ts";
 import { describeValue } from "./valueChecks.ts";
 import { correctCount, crossEntropy } from "./loss.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
-import { firstOrderStep, type FirstOrderStepper } from "./step.ts";
+import { firstOrderStep, type FirstOrderStepper, weightStep } from "./step.ts";
+import { momentumBuffersOf, secondOrderArchStep } from "./secondOrder.ts";
 
 /**
  * A loss, α, or α's optimizer state became NaN or infinite: the run stopped, its last checkpoint is kept
@@ -498,6 +499,8 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     nesterov: w.nesterov,
   });
   const aOpt = adam(archVars, { ...method.archOptimizer });
+  /** BN running statistics: the unrolled step's forward at w' leaves them as they were (architect.py). */
+  const runningStats = store.entries().map(([, v]) => v).filter((v) => !v.trainable);
   const state: SearchState = { config, method, space, net, arch };
   /** The architecture's values at the last recorded epoch (what the summary reports). */
   let recordedArch: ArchValues = archValues(arch);
@@ -701,7 +704,19 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
         const valid = validBatches.next().value!;
         const where = `at epoch ${epoch + 1}, step ${step + 1}`;
         try {
-          const r = firstOrderStep(stepper, train, valid, searchArch);
+          const r = method.secondOrder && searchArch
+            ? {
+              // DARTS' unrolled α step: ξ is the weights' learning rate of this epoch (architect.py).
+              arch: secondOrderArchStep(stepper, train, valid, {
+                xi: wOpt.lr,
+                momentum: method.weightOptimizer.momentum,
+                weightDecay: method.weightOptimizer.weightDecay,
+                momentumBuffers: momentumBuffersOf(wOpt),
+                runningStats,
+              }),
+              weights: weightStep(stepper, train),
+            }
+            : firstOrderStep(stepper, train, valid, searchArch);
           if (r.arch) {
             if (!Number.isFinite(r.arch.loss)) throw stopped("α (validation) loss", r.arch.loss, where);
             sums.arch += r.arch.loss * r.arch.count;

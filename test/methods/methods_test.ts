@@ -113,6 +113,7 @@ Deno.test("options reach the parts: λ, ν and μ the SA loss, overrides the set
 Deno.test("methodByName builds registered methods and refuses unknown names and options", () => {
   assert.deepEqual(Object.keys(METHODS), [
     "darts",
+    "darts-2nd",
     "beta",
     "sa",
     "snas",
@@ -126,7 +127,7 @@ Deno.test("methodByName builds registered methods and refuses unknown names and 
   assert.equal(methodByName("sa", { nu: 0.25, mu: 1e6 }).archOptimizer.weightDecay, 0);
   assert.throws(
     () => methodByName("gdas"),
-    /unknown search method "gdas": choose one of darts, beta, sa, snas, snas-sa, drnas/,
+    /unknown search method "gdas": choose one of darts, darts-2nd, beta, sa, snas, snas-sa, drnas/,
   );
   assert.throws(() => methodByName("toString"), /unknown search method/);
   assert.throws(() => methodByName("darts", { nu: 0.5 }), /method darts takes no option "nu"/);
@@ -252,4 +253,14 @@ Deno.test("PC compositions: pc-darts, sac and pc-beta add PC-DARTS' K (default 4
     /partialChannels must be an integer ≥ 1/,
   );
   assert.throws(() => methodByName("pc-darts", { nu: 1 }), /method pc-darts takes no option "nu"/);
+});
+
+Deno.test("darts-2nd: DARTS with the unrolled α step; any method takes secondOrder; a non-boolean is refused", () => {
+  assert.equal(methodByName("darts-2nd").secondOrder, true);
+  assert.equal(methodByName("darts").secondOrder, undefined);
+  assert.equal(methodByName("sa", { secondOrder: true }).secondOrder, true);
+  assert.throws(
+    () => darts({ secondOrder: 1 as unknown as boolean }),
+    /secondOrder must be true or false, got 1/,
+  );
 });

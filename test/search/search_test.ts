@@ -179,3 +179,26 @@ Deno.test("search CLI: a run killed mid-way and resumed equals an uninterrupted 
   [...Object.values(a!.tensors), ...Object.values(b!.tensors)].forEach((t) => t.dispose());
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("search: second-order DARTS (darts-2nd, or secondOrder on any method) runs the unrolled α step", async () => {
+  await onBackend("wasm", async () => {
+    const first = await search(smoke({ method: "darts", epochs: 1 }), { benchmark: table, data: smokeData });
+    const second = await search(smoke({ method: "darts-2nd", epochs: 1 }), {
+      benchmark: table,
+      data: smokeData,
+    });
+    assert.notDeepEqual(second.summary.alpha, first.summary.alpha, "the unrolled step moves α differently");
+    assert.ok(second.metrics.every((m) => m.epoch === 0 || Number.isFinite(m.archLoss)));
+    const again = await search(smoke({ method: "darts-2nd", epochs: 1 }), {
+      benchmark: table,
+      data: smokeData,
+    });
+    assert.deepEqual(again.alpha, second.alpha, "seeded like every run");
+    const sa2 = await search(smoke({ method: "sa", epochs: 1, methodOptions: { secondOrder: true } }), {
+      benchmark: table,
+      data: smokeData,
+    });
+    const sa1 = await search(smoke({ method: "sa", epochs: 1 }), { benchmark: table, data: smokeData });
+    assert.notDeepEqual(sa2.summary.alpha, sa1.summary.alpha, "any method takes the unrolled step");
+  });
+});
