@@ -94,7 +94,11 @@ Deno.test("13: a second search on a folder in use is refused naming the holder; 
   await onBackend("wasm", async () => {
     const out = `${await Deno.makeTempDir()}/run`;
     const first = search(tiny({ seed: 0 }), { benchmark: table, data, out });
-    await new Promise((r) => setTimeout(r, 3));
+    // The second search starts once the first holds the folder (its lock file exists), not after a
+    // fixed delay that a slow first start can overrun.
+    for (const t0 = Date.now(); !(await exists(`${out}/lock`)); await new Promise((r) => setTimeout(r, 1))) {
+      if (Date.now() - t0 > 30_000) throw new Error("the first search never took the folder's lock");
+    }
     await assert.rejects(
       search(tiny({ seed: 1 }), { benchmark: table, data, out }),
       new RegExp(`is in use by process ${Deno.pid} on .* since .*: wait for it to finish or stop it`),
