@@ -22,7 +22,14 @@ import {
   pcDartsEdgeWeights,
 } from "./darts.ts";
 import { DARTS_CELL_TYPES, type DartsCellType, type DartsOpTable, dartsOpTable } from "./dartsSpaces.ts";
-import type { AlphaRow, ArchParamSpec, ArchValues, SearchSpace, SpacePreset, SpaceRun } from "./space.ts";
+import {
+  type ArchParamSpec,
+  archTable,
+  type ArchValues,
+  type SearchSpace,
+  type SpacePreset,
+  type SpaceRun,
+} from "./space.ts";
 
 /** The DARTS search network's shape in a config. */
 export type DartsModelConfig = {
@@ -191,24 +198,14 @@ function dartsFamilySpace(
             closestEdge: s.closestEdge,
           };
         },
-        alphaRows(epoch, arch): AlphaRow[] {
-          return archParams.flatMap((spec) => {
-            const values = arch[spec.name];
-            const beta = spec.role === "ops"
+        alphaRows: (epoch, arch) =>
+          // β of an edge score is its weight among the node's incoming edges (≥ 2 parameters: rows named).
+          archTable(epoch, archParams, arch, (spec, values) =>
+            spec.role === "ops"
               ? softmaxRows(values)
-              : pcDartsEdgeWeights(values.map((r) => r[0])).map((w) => [w]);
-            return values.flatMap((row, e) =>
-              row.map((alpha, o) => ({
-                epoch,
-                param: spec.name,
-                edge: spec.rows[e],
-                op: spec.columns[e][o],
-                alpha,
-                beta: beta[e][o],
-              }))
-            );
-          });
-        },
+              : pcDartsEdgeWeights(values.map((r) =>
+                r[0]
+              )).map((w) => [w])),
         summary: (last, arch) => ({
           normalSkips: last.normalSkips,
           reduceSkips: last.reduceSkips,

@@ -152,13 +152,20 @@ export interface SearchSpace<ModelOptions = Readonly<Record<string, unknown>>> {
 
 /**
  * The `alpha.csv` rows of `arch` at `epoch`, parameters in `specs` order; rows carry `param` when there
- * are several parameters. β is the softmax of each row.
+ * are several parameters. β is the softmax of each row unless `betaOf` says otherwise (e.g. PC-DARTS'
+ * edge scores, normalized over each node's incoming edges).
  */
-export function archTable(epoch: number, specs: readonly ArchParamSpec[], arch: ArchValues): AlphaRow[] {
+export function archTable(
+  epoch: number,
+  specs: readonly ArchParamSpec[],
+  arch: ArchValues,
+  betaOf: (spec: ArchParamSpec, values: readonly (readonly number[])[]) => number[][] = (_, v) =>
+    softmaxRows(v),
+): AlphaRow[] {
   const named = specs.length > 1;
   return specs.flatMap((spec) => {
     const values = arch[spec.name];
-    const beta = softmaxRows(values);
+    const beta = betaOf(spec, values);
     return values.flatMap((row, e) =>
       row.map((alpha, o) => ({
         epoch,
