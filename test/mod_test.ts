@@ -2,10 +2,16 @@
 import assert from "node:assert/strict";
 
 const mod = new URL("../src/mod.ts", import.meta.url).href;
-const doc = await new Deno.Command(Deno.execPath(), { args: ["doc", "--json", mod], stdout: "piped", stderr: "piped" })
+const doc = await new Deno.Command(Deno.execPath(), {
+  args: ["doc", "--json", mod],
+  stdout: "piped",
+  stderr: "piped",
+})
   .output();
-const symbols: { name: string; declarations: { location: { filename: string }; jsDoc?: { doc?: string } }[] }[] =
-  JSON.parse(new TextDecoder().decode(doc.stdout)).nodes[mod].symbols;
+const symbols: {
+  name: string;
+  declarations: { location: { filename: string }; jsDoc?: { doc?: string } }[];
+}[] = JSON.parse(new TextDecoder().decode(doc.stdout)).nodes[mod].symbols;
 /** Whole packages re-exported for notebooks, documented by their authors. */
 const PACKAGES = ["pl", "Plot"];
 
@@ -17,7 +23,11 @@ Deno.test("mod.ts: every export is documented; internals are not exported", () =
   const internal = symbols.filter((s) =>
     s.declarations.some((d) => /\/src\/(backend\/kernels|ops|supernet|deps)\//.test(d.location.filename))
   );
-  assert.deepEqual(internal.map((s) => s.name), [], "kernels, layers and supernets stay in their own modules");
+  assert.deepEqual(
+    internal.map((s) => s.name),
+    [],
+    "kernels, layers and supernets stay in their own modules",
+  );
   // ~100 for NB201, a few more per space (the DARTS space: its genotypes, derive rule and cell drawing).
   assert.ok(symbols.length <= 110, `${symbols.length} exports: keep mod.ts to what a notebook uses`);
 });

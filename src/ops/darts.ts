@@ -146,7 +146,11 @@ export function factorizedReduce(p: FactorizedReduceParams, x: tf.Tensor4D, mode
  * (2i + 1, 2j + 1) through `b`, which is the concatenation of both paths (the other taps add exact zeros).
  * One conv, fused with its BN where convBn fuses, instead of a slice, two convs and a concat each way.
  */
-export function factorizedReduceActivated(p: FactorizedReduceParams, r: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+export function factorizedReduceActivated(
+  p: FactorizedReduceParams,
+  r: tf.Tensor4D,
+  mode: Mode,
+): tf.Tensor4D {
   const [, h, w] = r.shape;
   if (h % 2 !== 0 || w % 2 !== 0) {
     throw new Error(

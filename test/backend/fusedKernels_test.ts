@@ -8,6 +8,7 @@ import { runJsKernel, setJsKernelsEnabled } from "../../src/backend/kernels/jsKe
 import { convFilterGradKernel } from "../../src/backend/kernels/filterKernels.ts";
 import { mixedSumGradKernel, mixedSumKernel } from "../../src/backend/kernels/mixedSumKernels.ts";
 import { avgPool } from "../../src/ops/pool.ts";
+import { maxPoolGradKernel } from "../../src/backend/kernels/poolKernels.ts";
 import { setSimdKernelsEnabled, simdKernels } from "../../src/backend/kernels/simd/mod.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
@@ -138,5 +139,23 @@ for (const [h, w, c] of [[5, 7, 4], [1, 3, 8], [6, 6, 3]]) {
       assert.ok(relativeError(r[1], r[3]) < 1e-5, "gradient");
     }
     assertAgree(results, "average pooling");
+  });
+}
+
+// Windows 2 (stride 2) and 3 (strides 1 and 2, padding 0 and 1), channels on the 4-lane blocks and the
+// scalar remainder; values on a coarse grid so windows tie, and a NaN (the NaN takes the gradient).
+for (const [kernel, stride, padding, c] of [[3, 1, 1, 6], [3, 2, 1, 8], [2, 2, 0, 5], [3, 1, 0, 4]]) {
+  Deno.test(`max-pool gradient kernels agree bit for bit: SIMD, JS and cpu, ${kernel}x${kernel} stride ${stride} padding ${padding}, c=${c}`, async () => {
+    const results = await threeWays(() => {
+      const x = tf.round(tf.randomNormal([2, 7, 6, c], 0, 1.5, "float32", 5));
+      const withNaN = tf.where(tf.equal(tf.range(0, x.size).reshape(x.shape), 37), NaN, x) as tf.Tensor4D;
+      const [, oh, ow] = tf.maxPool(withNaN, kernel, stride, padding).shape;
+      const dy = tf.randomNormal([2, oh, ow, c], 0, 1, "float32", 6);
+      return runJsKernel(maxPoolGradKernel, [dy, withNaN], { kernel, stride, padding });
+    });
+    const [simd, js, cpu] = results.map((r) => r[0]);
+    assert.deepEqual(simd, js, "SIMD vs JS");
+    assert.deepEqual(simd, cpu, "SIMD vs cpu");
+    assert.ok(simd.some((v) => v !== 0) && simd.filter((v) => v !== 0).length < simd.length / 2);
   });
 }

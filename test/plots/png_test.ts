@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  DISPLAY_HTML_SCALE,
-  DISPLAY_PNG_SCALE,
-  JUPYTER_DISPLAY,
-  svgFigure,
-} from "../../src/plots/render.ts";
+import { DISPLAY_HTML_SCALE, DISPLAY_PNG_SCALE, JUPYTER_DISPLAY, svgFigure } from "../../src/plots/render.ts";
 import { svgToPng } from "../../src/plots/png.ts";
 import { betaTrajectories } from "../../src/plots/search.ts";
 import { quickstartAlpha } from "./frames.ts";

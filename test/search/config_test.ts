@@ -33,7 +33,10 @@ Deno.test("presets: the cpu preset is the issue's setting", () => {
 
 Deno.test("config: unknown names and out-of-range values are clear errors", () => {
   assert.throws(() => searchConfig({ method: "enas" }), /unknown search method "enas": choose one of darts/);
-  assert.throws(() => searchConfig({ space: "dart" }), /unknown search space "dart" \(did you mean "darts"\?\): choose one of nb201, darts/);
+  assert.throws(
+    () => searchConfig({ space: "dart" }),
+    /unknown search space "dart" \(did you mean "darts"\?\): choose one of nb201, darts/,
+  );
   assert.throws(
     () => searchConfig({ preset: "huge" }),
     /unknown preset "huge": choose one of smoke, cpu, paper/,
@@ -258,7 +261,9 @@ Deno.test("CLI arguments: decimal numbers only; values may be negative; a repeat
 
 Deno.test("CLI: --cells sets the space's own cell count; --partial-channels sets PC-DARTS' K", () => {
   assert.equal(parseSearchArgs(["--cells", "3"]).config.model.cellsPerStage, 3);
-  const d = parseSearchArgs(["--space", "darts", "--cells", "6", "--method", "sac", "--partial-channels", "2"]).config;
+  const d =
+    parseSearchArgs(["--space", "darts", "--cells", "6", "--method", "sac", "--partial-channels", "2"])
+      .config;
   assert.deepEqual([d.model.layers, d.methodOptions.partialChannels], [6, 2]);
   assert.equal(searchMethod(d).partialChannels, 2);
 });

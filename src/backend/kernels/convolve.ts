@@ -7,13 +7,16 @@
  * and dilation d/g. For s == d (the DARTS case) that is a plain undilated conv on a quarter of the pixels, so
  * no FLOPs are wasted. If s/g and d/g are still both > 1, the rest is done as a stride-1 dilated conv followed
  * by strided subsampling of its output. Subsampling is pad/reshape/slice, whose stock gradients are exact, and
- * the remaining conv is one whose gradient ./convGradients.ts or ./depthwiseGradients.ts provide.
+ * the remaining conv is one whose gradient ./convGradients.ts or ./depthwiseGradients.ts provide. A depthwise
+ * conv the SIMD kernels of ./depthwiseKernels.ts take needs none of this: they run any stride and dilation
+ * in one pass each way (the pads and strided slices cost more than the conv: 4 ms for one slice of
+ * [768, 2, 12, 32] on wasm).
  *
  * @module
  */
 import * as tf from "../../deps/tfjs_core.ts";
 import { convGeometry, type ConvPad, pair } from "./convGradients.ts";
-import { depthwiseConv } from "./depthwiseGradients.ts";
+import { depthwiseConv, simdDepthwise } from "./depthwiseGradients.ts";
 
 /** Options of {@link convolve}. */
 export interface ConvolveOptions {
@@ -77,7 +80,10 @@ export function convolve(x: tf.Tensor4D, filter: tf.Tensor4D, opts: ConvolveOpti
   let pad: ConvPad = opts.padding ?? "valid";
   if (typeof pad === "number") pad = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
   const both = (strides[0] > 1 && dilations[0] > 1) || (strides[1] > 1 && dilations[1] > 1);
-  if (!both) return forward(x, filter, strides, pad, dilations, depthwise);
+  const [kh, kw, c, m] = filter.shape;
+  if (!both || (depthwise && simdDepthwise(c, m, kh, kw))) {
+    return forward(x, filter, strides, pad, dilations, depthwise);
+  }
   return tf.tidy(() => {
     const g = convGeometry(x.shape, filter.shape, strides, pad, dilations, undefined, depthwise);
     const gh = gcd(strides[0], dilations[0]);

@@ -35,7 +35,7 @@ import { runJsKernel } from "./jsKernel.ts";
 import { simdKernels } from "./simd/mod.ts";
 
 /** Whether the active backend runs a depthwise conv of this shape as SIMD kernels (wasm, kernels on). */
-function simdDepthwise(c: number, m: number, kh: number, kw: number): boolean {
+export function simdDepthwise(c: number, m: number, kh: number, kw: number): boolean {
   return tf.getBackend() === "wasm" && simdDepthwiseSupported(c, m, kh, kw) &&
     simdKernels(tf.backend()) != null;
 }
@@ -75,7 +75,8 @@ function xnnpackThreads(): number {
  * results are XNNPACK's bit for bit (the sums run in the same order; XNNPACK's multi-pass kernels for more
  * taps sum in another), differentiated by the SIMD gradient kernels. With more threads XNNPACK's forward,
  * which spreads over them where ours runs on one (with 2 threads and both cores free XNNPACK reached 17-22
- * GFLOP/s on 64x32x32x16, against 10-15 for ours).
+ * GFLOP/s on 64x32x32x16, against 10-15 for ours). A conv strided and dilated on one axis is the SIMD
+ * kernel's whenever it takes the shape (tfjs refuses it; ./convolve.ts otherwise subsamples first).
  */
 export function depthwiseConv(
   x: tf.Tensor4D,
@@ -85,7 +86,9 @@ export function depthwiseConv(
   dilations: [number, number],
 ): tf.Tensor4D {
   const [kh, kw, c, m] = filter.shape;
-  if (kh * kw > 25 || !simdDepthwise(c, m, kh, kw) || xnnpackThreads() > 1) {
+  // Stride and dilation both > 1 (dil_conv in a reduction cell) only the SIMD kernel runs as one conv.
+  const stridedDilated = (strides[0] > 1 && dilations[0] > 1) || (strides[1] > 1 && dilations[1] > 1);
+  if (!simdDepthwise(c, m, kh, kw) || (!stridedDilated && (kh * kw > 25 || xnnpackThreads() > 1))) {
     return tf.depthwiseConv2d(x, filter, strides, pad as any, "NHWC", dilations);
   }
   registerSimdConvGradient();

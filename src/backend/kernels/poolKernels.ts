@@ -12,10 +12,14 @@ export type MaxPoolAttrs = { kernel: number; stride: number; padding: number };
  * first maximum of each window in row-major order, NaN winning, as PyTorch's CPU kernel routes it. Why: tfjs-backend-wasm 4.22's
  * MaxPoolGrad starts its search at numeric_limits<float>::min() (the smallest positive float, not −∞)
  * and keeps the last maximum, so any window whose values are all ≤ 0 sends its gradient to the wrong pixel.
+ * On wasm it runs as the SIMD loop of ./simd/kernels.c (the same sums in the same order: the same bits).
  */
 export const maxPoolGradKernel: JsKernel<MaxPoolAttrs> = {
   name: "SadartsMaxPoolGrad",
   outputShapes: ([, x]) => [x],
+  simd(k, [dy, x], [dx], [[, oh, ow], [n, h, w, c]], { kernel, stride, padding }) {
+    k.max_pool_grad(dy, x, dx, n, h, w, c, oh, ow, kernel, stride, padding);
+  },
   compute([dy, x], [dx], [[, oh, ow], [n, h, w, c]], { kernel, stride, padding }) {
     dx.fill(0); // wasm outputs are not zeroed
     for (let b = 0; b < n; b++) {

@@ -17,6 +17,7 @@ const exports = [
   "dw_forward",
   "dw_input_grad",
   "dw_filter_grad",
+  "max_pool_grad",
   "__stack_pointer",
 ];
 const common = [

@@ -266,6 +266,14 @@ static inline int floordiv(int a, int b) { return a / b - (a % b != 0 && ((a < 0
 static inline int ceildiv(int a, int b) { return -floordiv(-a, b); }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int igcd(int a, int b) {
+  while (b != 0) {
+    int t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
 static inline int block_start(int k, int c) { return imin(4 * k, c - 4); }
 
 // The input gradient and forward are gathers: each output is a sum of products written once (no zeroing,
@@ -448,7 +456,8 @@ EXPORT void dw_forward(const float* x, const float* f, float* y, int batch, int 
 // in the order of the composed gradient (../depthwiseGradients.ts: a forward conv of dy with the flipped
 // filter): at stride 1 tw outside and th inside, both descending (XNNPACK's depthwise kernel); strided, th
 // outside and tw inside, both descending (the sub-pixel phases are a channel multiplier there, which
-// XNNPACK runs as a grouped GEMM).
+// XNNPACK runs as a grouped GEMM). "Strided" is the stride left once ../convolve.ts has divided out
+// gcd(stride, dilation): stride 2 with dilation 2 is a stride-1 conv on every other pixel there.
 EXPORT void dw_input_grad(const float* dy, const float* f, float* dx, int batch, int h, int w, int c, int ho,
                           int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
   const float* rows[DW_MAXK];
@@ -456,7 +465,7 @@ EXPORT void dw_input_grad(const float* dy, const float* f, float* dx, int batch,
   int ths[DW_MAXK], tws[DW_MAXK], off[DW_MAXK], toff[DW_MAXK * DW_MAXK];
   v128_t fv[DW_MAXK * DW_MAXK];
   int blocks = (c + 3) / 4;
-  int strided = sh > 1 || sw > 1;
+  int strided = sh / igcd(sh, dh) > 1 || sw / igcd(sw, dw) > 1;
   for (int b = 0; b < batch; b++) {
     for (int ih = 0; ih < h; ih++) {
       int nr = 0;
@@ -605,6 +614,66 @@ EXPORT void dw_filter_grad(const float* x, const float* dy, float* dwt, int batc
           o[1] = (float)wasm_f64x2_extract_lane(a[2 * tw], 1);
           o[2] = (float)wasm_f64x2_extract_lane(a[2 * tw + 1], 0);
           o[3] = (float)wasm_f64x2_extract_lane(a[2 * tw + 1], 1);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Max-pooling gradient, NHWC, square window `k`, stride `s`, symmetric padding `p`: dy goes to the first
+// maximum of each window in row-major order, a NaN replacing the maximum found so far (PyTorch's CPU rule,
+// the JS kernel's in poolKernels.ts). dx is zeroed first, then the windows are visited in the JS kernel's
+// order (batch, output row, output column, channel), so overlapping windows add in the same order: the
+// results are the JS kernel's bit for bit. Channels go 4 to a vector; the last c % 4 one at a time.
+EXPORT void max_pool_grad(const float* dy, const float* x, float* dx, int batch, int h, int w, int c, int oh,
+                          int ow, int k, int s, int p) {
+  long total = (long)batch * h * w * c;
+  for (long i = 0; i < total; i++) dx[i] = 0.0f;
+  int c4 = c & ~3;
+  for (int b = 0; b < batch; b++) {
+    const float* xb = x + (long)b * h * w * c;
+    float* dxb = dx + (long)b * h * w * c;
+    for (int oy = 0; oy < oh; oy++) {
+      int y0 = oy * s - p, y1 = imin(y0 + k, h);
+      y0 = imax(y0, 0);
+      for (int ox = 0; ox < ow; ox++) {
+        int x0 = ox * s - p, x1 = imin(x0 + k, w);
+        x0 = imax(x0, 0);
+        const float* g = dy + (((long)b * oh + oy) * ow + ox) * c;
+        if (y0 >= y1 || x0 >= x1) continue;
+        for (int ch = 0; ch < c4; ch += 4) {
+          int first = (y0 * w + x0) * c + ch;
+          v128_t best = wasm_v128_load(xb + first);
+          v128_t at = wasm_i32x4_splat(first);
+          for (int iy = y0; iy < y1; iy++) {
+            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
+              int i = (iy * w + ix) * c + ch;
+              v128_t v = wasm_v128_load(xb + i);
+              v128_t take = wasm_v128_or(wasm_f32x4_gt(v, best), wasm_f32x4_ne(v, v));
+              best = wasm_v128_bitselect(v, best, take);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(i), at, take);
+            }
+          }
+          dxb[wasm_i32x4_extract_lane(at, 0)] += g[ch];
+          dxb[wasm_i32x4_extract_lane(at, 1) + 1] += g[ch + 1];
+          dxb[wasm_i32x4_extract_lane(at, 2) + 2] += g[ch + 2];
+          dxb[wasm_i32x4_extract_lane(at, 3) + 3] += g[ch + 3];
+        }
+        for (int ch = c4; ch < c; ch++) {
+          int at = (y0 * w + x0) * c + ch;
+          float best = xb[at];
+          for (int iy = y0; iy < y1; iy++) {
+            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
+              int i = (iy * w + ix) * c + ch;
+              float v = xb[i];
+              if (v > best || v != v) {
+                best = v;
+                at = i;
+              }
+            }
+          }
+          dxb[at] += g[ch];
         }
       }
     }

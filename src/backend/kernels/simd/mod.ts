@@ -77,6 +77,21 @@ export interface SimdKernels {
   dw_input_grad(dy: number, f: number, dx: number, ...geometry: DepthwiseGeometryArgs): void;
   /** Its filter gradient: dw from x and dy (same geometry). */
   dw_filter_grad(x: number, dy: number, dw: number, ...geometry: DepthwiseGeometryArgs): void;
+  /** Max-pooling gradient (NHWC, square window k, stride s, symmetric padding p): dx from dy and x. */
+  max_pool_grad(
+    dy: number,
+    x: number,
+    dx: number,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    k: number,
+    s: number,
+    p: number,
+  ): void;
   /** The module's stack pointer (a byte offset into the tfjs heap; 16-byte aligned). */
   stackPointer(): number;
   /** 4 floats of scratch for results (e.g. dot products). */
