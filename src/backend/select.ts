@@ -157,7 +157,7 @@ async function initWebgpu(options: SelectBackendOptions): Promise<string> {
 }
 
 /** Threads of the wasm backend: options, then SADARTS_WASM_THREADS, then every core (at most 8). */
-function wasmThreads(requested?: number): number {
+export function wasmThreads(requested?: number): number {
   const env = Deno.env.get("SADARTS_WASM_THREADS");
   const n = requested ??
     (env !== undefined

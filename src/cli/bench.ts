@@ -1,16 +1,24 @@
 /**
- * `deno task bench [--json] [--backends wasm,cpu] [--presets nb201-cpu,darts-cpu] [--steps N] [--no-torch]`
+ * `deno task bench [--json] [--backends wasm,cpu] [--presets nb201-cpu,darts-cpu] [--steps N] [--threads N]
+ * [--no-torch]`
  *
  * Times one first-order search step (α step on a validation batch, then w step on a training batch,
  * grad clip 5) on every available backend, per space at its `cpu` and `paper` sizes (`nb201-cpu`,
  * `darts-paper`, `pc-darts-cpu`, …), next to the PyTorch peers (../shared/bench/torch_nb201_step.py and
- * torch_darts_step.py, run in the same process tree on the same machine), and the per-kernel GFLOP/s
+ * torch_darts_step.py, run in the same process tree on the same machine, on as many threads as the wasm
+ * backend: `--threads`, else SADARTS_WASM_THREADS, else every core up to 8), and the per-kernel GFLOP/s
  * of the dense and depthwise convolutions.
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
 import pl from "../deps/polars.ts";
-import { BACKEND_NAMES, type BackendName, parseBackendName, selectBackend } from "../backend/select.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  parseBackendName,
+  selectBackend,
+  wasmThreads,
+} from "../backend/select.ts";
 import { kernelBench } from "./kernelBench.ts";
 import { ParamStore } from "../ops/params.ts";
 import { darts as dartsMethod, initArchParam } from "../methods/mod.ts";
@@ -159,8 +167,12 @@ export function benchStep(
   };
 }
 
-/** The PyTorch peer's figure for a preset, or why there is none. */
-export async function torchPeer(preset: StepPreset, steps: number): Promise<StepResult | string> {
+/** The PyTorch peer's figure for a preset on `threads` threads, or why there is none. */
+export async function torchPeer(
+  preset: StepPreset,
+  steps: number,
+  threads: number,
+): Promise<StepResult | string> {
   const script = new URL(`../../../shared/bench/${preset.peer.script}`, import.meta.url).pathname;
   try {
     Deno.statSync(script);
@@ -171,10 +183,14 @@ export async function torchPeer(preset: StepPreset, steps: number): Promise<Step
     const args = [
       script,
       ...preset.peer.args,
-      ...(preset.peer.script === "torch_nb201_step.py" ? [String(steps)] : ["--steps", String(steps)]),
+      ...(preset.peer.script === "torch_nb201_step.py"
+        ? [String(steps)]
+        : ["--steps", String(steps), "--threads", String(threads)]),
     ];
+    // torch_nb201_step.py takes no thread flag: PyTorch reads OMP_NUM_THREADS when it starts.
+    const env = { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
     try {
-      const out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+      const out = await new Deno.Command(python, { args, env, stdout: "piped", stderr: "piped" }).output();
       const text = new TextDecoder().decode(out.stdout);
       const m = text.match(/^torch (\S+) threads=(\d+).*: (\d+) ms\/step/m);
       if (!out.success || !m) continue;
@@ -209,9 +225,9 @@ async function main(args: string[]): Promise<void> {
     if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
     const [k, v] = a.slice(2).split("=", 2);
     if (["json", "no-torch", "no-kernels"].includes(k)) flags.set(k, "1");
-    else if (["backends", "presets", "steps"].includes(k)) flags.set(k, v ?? args[++i]);
+    else if (["backends", "presets", "steps", "threads"].includes(k)) flags.set(k, v ?? args[++i]);
     else {throw new Error(
-        `unknown flag --${k}: use --json, --backends, --presets, --steps, --no-torch, --no-kernels`,
+        `unknown flag --${k}: use --json, --backends, --presets, --steps, --threads, --no-torch, --no-kernels`,
       );}
   }
   const json = flags.has("json");
@@ -224,6 +240,14 @@ async function main(args: string[]): Promise<void> {
   if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
     throw new Error(`--steps must be a positive integer`);
   }
+  const threadsFlag = flags.get("threads");
+  if (threadsFlag !== undefined) {
+    if (!/^[1-8]$/.test(threadsFlag)) {
+      throw new Error(`--threads must be an integer from 1 to 8, got "${threadsFlag}"`);
+    }
+    Deno.env.set("SADARTS_WASM_THREADS", threadsFlag); // read when the wasm backend starts
+  }
+  const threads = wasmThreads();
 
   const rows: StepResult[] = [];
   const skipped: string[] = [];
@@ -272,7 +296,7 @@ async function main(args: string[]): Promise<void> {
   if (!flags.has("no-torch")) {
     for (const preset of presets) {
       log(`bench: pytorch ${preset}...`);
-      const peer = await torchPeer(BENCH_PRESETS[preset], preset.endsWith("paper") ? 3 : 10);
+      const peer = await torchPeer(BENCH_PRESETS[preset], preset.endsWith("paper") ? 3 : 10, threads);
       if (typeof peer === "string") skipped.push(`pytorch: ${peer}`);
       else rows.push({ ...peer, preset });
     }

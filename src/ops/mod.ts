@@ -12,3 +12,4 @@ export * from "./pool.ts";
 export * from "./linear.ts";
 export * from "./resnetBlock.ts";
 export * from "./darts.ts";
+export * from "./channels.ts";

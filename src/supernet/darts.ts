@@ -26,7 +26,6 @@ import {
   reluConvBnParams,
 } from "../ops/conv.ts";
 import {
-  channelShuffle,
   DARTS_OPS,
   type DartsOpParams,
   dartsOpParams,
@@ -37,6 +36,7 @@ import {
   factorizedReduceParams,
   noise,
 } from "../ops/darts.ts";
+import { concatChannels, splitChannels } from "../ops/channels.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import { type Mode, nameSeed, type ParamStore } from "../ops/params.ts";
 import { avgPool, maxPool } from "../ops/pool.ts";
@@ -458,7 +458,7 @@ function cellForward(
     const state = states[j];
     if (K === 1) return sources[j] = { x: state, pooled: {} };
     // One split (its gradient is one concat) rather than two slices (two pads and an add).
-    const [x, bypass] = tf.split(state, [opChannels, c - opChannels], 3) as tf.Tensor4D[];
+    const [x, bypass] = splitChannels(state, [opChannels, c - opChannels]);
     return sources[j] = {
       x,
       pooled: {},
@@ -514,12 +514,10 @@ function cellForward(
     const mixed = mixedSum(weights.w, terms, outShape);
     // PC-DARTS: Σ_e E_e · shuffle([y_e, bypass_e]) = shuffle([Σ_e E_e y_e, Σ_e E_e bypass_e]) (both linear).
     states.push(
-      K === 1
-        ? mixed
-        : channelShuffle(tf.concat([mixed, mixedSum(weights.edges, bypassTerms, outShape)], 3), K),
+      K === 1 ? mixed : concatChannels([mixed, mixedSum(weights.edges, bypassTerms, outShape)], K),
     );
   }
-  return tf.concat(states.slice(states.length - multiplier), 3);
+  return concatChannels(states.slice(states.length - multiplier));
 }
 
 function edgeNoiseSeed(noiseSeed: number | undefined, cell: number, edge: number): number {

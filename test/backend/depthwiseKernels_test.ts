@@ -33,7 +33,7 @@ interface Case {
 const label = (c: Case) => `b${c.b} ${c.h}x${c.w}x${c.c} k${c.k} s${c.s} d${c.d} pad=${c.pad}`;
 
 // DARTS' geometry (padding (k − 1)/2 · d) at strides 1 and 2, dilations 1 and 2, kernels 3 and 5, odd and
-// even sizes, batch 1 and 3, channels below 4 (no SIMD), a multiple of 4, and not (overlapping last block);
+// even sizes, batch 1 and 3, channels below 4 (scalar loops), a multiple of 4, and not (overlapping last block);
 // then SAME and VALID, whose padding is asymmetric or none.
 const CASES: Case[] = [
   ...[[1, 1], [2, 1], [1, 2], [2, 2]].flatMap(([s, d], i) =>
@@ -235,7 +235,7 @@ Deno.test("convolve's depthwise convs on wasm, SIMD kernels on and off, agree (v
       dilations: number,
     ) => convolve(x, f, { strides, padding, dilations, depthwise: true });
     for (const geometry of [...DARTS, [3, 2, 2], [5, 2, 2]]) {
-      for (const shape of [[2, 8, 8], [1, 7, 12]]) {
+      for (const shape of [[2, 8, 8], [1, 7, 12], [2, 6, 2], [1, 5, 3]]) {
         const simd = gradients(viaConvolve, geometry, shape);
         setSimdKernelsEnabled(false);
         const composed = gradients(viaConvolve, geometry, shape);

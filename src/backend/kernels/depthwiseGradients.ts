@@ -3,7 +3,7 @@
  *
  * Why: tfjs-backend-wasm has no depthwise backprop kernels at all, and every backend refuses dilated
  * depthwise gradients (DARTS' dil_conv needs them). On wasm with the SIMD kernels, the gradients of the
- * convs DARTS uses (multiplier 1, c ≥ 4) are the loops of ./depthwiseKernels.ts: the filter gradient
+ * convs DARTS uses (multiplier 1, c ≥ 4; the filter gradient from 1 channel) are the loops of ./depthwiseKernels.ts: the filter gradient
  * always (measured 8-30x the JS loop below), the input gradient when strided (3-5x the composition below)
  * or when XNNPACK runs one thread (1.3-1.8x). Elsewhere, the input gradient is a forward depthwise conv of
  * `dy` with a re-indexed (flipped / sub-pixel) filter, so it runs on any backend and is taped and tidied
@@ -35,8 +35,8 @@ import { runJsKernel } from "./jsKernel.ts";
 import { simdKernels } from "./simd/mod.ts";
 
 /** Whether the active backend runs a depthwise conv of this shape as SIMD kernels (wasm, kernels on). */
-export function simdDepthwise(c: number, m: number, kh: number, kw: number): boolean {
-  return tf.getBackend() === "wasm" && simdDepthwiseSupported(c, m, kh, kw) &&
+export function simdDepthwise(c: number, m: number, kh: number, kw: number, filterGradient = false): boolean {
+  return tf.getBackend() === "wasm" && simdDepthwiseSupported(c, m, kh, kw, filterGradient) &&
     simdKernels(tf.backend()) != null;
 }
 
@@ -229,7 +229,7 @@ export function depthwiseFilterGrad(
   dimRoundingMode?: "floor" | "round" | "ceil",
 ): tf.Tensor4D {
   const [kh, kw, c, m] = filterShape;
-  if (simdDepthwise(c, m, kh, kw)) {
+  if (simdDepthwise(c, m, kh, kw, true)) {
     const g = convGeometry(x.shape, filterShape, strides, pad, dilations, dimRoundingMode, true);
     return runJsKernel(depthwiseFilterGradKernel, [x, dy], depthwiseAttrs(g))[0] as tf.Tensor4D;
   }

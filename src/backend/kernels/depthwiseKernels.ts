@@ -1,7 +1,7 @@
 /**
  * Depthwise convolution (filter `[kh, kw, c, multiplier]`, NHWC) as three kernels: forward, input gradient
  * and filter gradient, for any stride, dilation and padding. On wasm they run as the SIMD loops of
- * ./simd/kernels.c (multiplier 1, c ≥ 4, kh, kw ≤ 8: every DARTS sep_conv / dil_conv); the JavaScript
+ * ./simd/kernels.c (multiplier 1, c ≥ 4 (filter gradient: any c), kh, kw ≤ 8: every DARTS sep_conv / dil_conv); the JavaScript
  * versions are the references they are tested against, and run on cpu.
  *
  * Why: the DARTS CNN space is dominated by these convs, and tfjs-backend-wasm has no depthwise backprop at
@@ -93,9 +93,18 @@ export function depthwiseFilterGradLoop(
   return out;
 }
 
-/** Whether the SIMD kernels take a depthwise conv with `c` channels, multiplier `m` and a kh × kw filter. */
-export function simdDepthwiseSupported(c: number, m: number, kh: number, kw: number): boolean {
-  return m === 1 && c >= 4 && kh <= 8 && kw <= 8;
+/**
+ * Whether the SIMD kernels take a depthwise conv with `c` channels, multiplier `m` and a kh × kw filter:
+ * the forward and input gradient from 4 channels, the filter gradient (`filterGradient`) from 1.
+ */
+export function simdDepthwiseSupported(
+  c: number,
+  m: number,
+  kh: number,
+  kw: number,
+  filterGradient = false,
+): boolean {
+  return m === 1 && (c >= 4 || filterGradient) && kh <= 8 && kw <= 8;
 }
 
 function simdArgs(batch: number, c: number, a: DepthwiseAttrs): DepthwiseGeometryArgs {
@@ -190,7 +199,7 @@ export const depthwiseFilterGradKernel: JsKernel<DepthwiseAttrs> = {
   name: "SadartsDepthwiseFilterGrad",
   outputShapes: ([[, , , c], [, , , cm]], a) => [[a.kh, a.kw, c, cm / c]],
   simd(k, [x, dy], [dw], [[b, , , c], [, , , cm]], a) {
-    if (!simdDepthwiseSupported(c, cm / c, a.kh, a.kw)) return false;
+    if (!simdDepthwiseSupported(c, cm / c, a.kh, a.kw, true)) return false;
     k.dw_filter_grad(x, dy, dw, ...simdArgs(b, c, a));
   },
   compute([x, dy], [dw], [[b, , , c], [, , , cm]], a) {

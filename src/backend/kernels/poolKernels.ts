@@ -61,7 +61,6 @@ export const avgPool3Kernel: JsKernel<AvgPool3Attrs> = {
   name: "SadartsAvgPool3",
   outputShapes: ([x]) => [x],
   simd(k, [x], [out], [[b, h, w, c]], { pre }) {
-    if (c % 4 !== 0) return false;
     k.avg_pool3(x, out, b, h, w, c, pre ? 1 : 0);
   },
   compute([x], [out], [[b, h, w, c]], { pre }) {

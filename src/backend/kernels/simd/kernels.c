@@ -230,7 +230,7 @@ EXPORT void avg_pool3(const float* x, float* out, int batch, int h, int w, int c
       for (int xx = 0; xx < w; xx++) {
         int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < w - 1 ? xx + 1 : w - 1;
         float* o = out + (((long)b * h + y) * w + xx) * c;
-        for (int k = 0; k < c; k += 4) {
+        for (int k = 0; k + 4 <= c; k += 4) {
           v128_t acc = wasm_f32x4_splat(0);
           for (int i = y0; i <= y1; i++) {
             int ri = (i > 0 ? i - 1 : 0), rj = (i < h - 1 ? i + 1 : h - 1);
@@ -248,6 +248,24 @@ EXPORT void avg_pool3(const float* x, float* out, int batch, int h, int w, int c
           if (!pre) acc = wasm_f32x4_mul(acc, wasm_f32x4_splat(1.0f / (float)((y1 - y0 + 1) * (x1 - x0 + 1))));
           wasm_v128_store(o + k, acc);
         }
+        for (int k = c & ~3; k < c; k++) {  // the last c % 4 channels, the same operations one lane wide
+          float acc = 0.0f;
+          for (int i = y0; i <= y1; i++) {
+            int ri = (i > 0 ? i - 1 : 0), rj = (i < h - 1 ? i + 1 : h - 1);
+            float rows = (float)(rj - ri + 1);
+            const float* row = x + (((long)b * h + i) * w) * c + k;
+            for (int j = x0; j <= x1; j++) {
+              float v = row[j * c];
+              if (pre) {
+                int ci = (j > 0 ? j - 1 : 0), cj = (j < w - 1 ? j + 1 : w - 1);
+                v = v * (1.0f / (rows * (float)(cj - ci + 1)));
+              }
+              acc = acc + v;
+            }
+          }
+          if (!pre) acc = acc * (1.0f / (float)((y1 - y0 + 1) * (x1 - x0 + 1)));
+          o[k] = acc;
+        }
       }
     }
   }
@@ -255,8 +273,8 @@ EXPORT void avg_pool3(const float* x, float* out, int batch, int h, int w, int c
 
 // ---------------------------------------------------------------------------------------------------
 // Depthwise convolution (multiplier 1), NHWC, filter [kh, kw, c]: forward, input gradient and filter
-// gradient for any stride, dilation and padding, kh, kw ≤ DW_MAXK, c ≥ 4 (the JS caller checks; other
-// shapes use the JS kernels or tfjs). Channels go 4 to a vector; when c is not a multiple of 4 the last
+// gradient for any stride, dilation and padding, kh, kw ≤ DW_MAXK, c ≥ 4 (the filter gradient: any c; the JS
+// caller checks; other shapes use the JS kernels or tfjs). Channels go 4 to a vector; when c is not a multiple of 4 the last
 // block starts at c − 4 and overlaps the one before: every lane is computed by the same operations
 // whichever block it is in, so the overlapped channels are written twice with the same value.
 // Geometry is the forward conv's: y[oh][ow] reads x[oh·sh + th·dh − top][ow·sw + tw·dw − left].
@@ -416,6 +434,33 @@ static void dw_interior(const int* off, int nt, int istep, int win, int n, int* 
   *qb = imax(b, *qa);
 }
 
+// Fewer than 4 channels (PC-DARTS' 1/K of a small C: 2 channels at C=8, K=4), the filter gradient only
+// (the forward and input gradient run as XNNPACK convs there, faster than scalar loops).
+// Float64 sums per tap and channel (at most DW_MAXK² taps × 3 channels: 192 doubles on the stack).
+static void dw_filter_grad_narrow(const float* x, const float* dy, float* dwt, int batch, int h, int w, int c,
+                                  int ho, int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top,
+                                  int left) {
+  double acc[DW_MAXK * DW_MAXK * 3];
+  for (int i = 0; i < kh * kw * c; i++) acc[i] = 0.0;
+  for (int b = 0; b < batch; b++)
+    for (int oh = 0; oh < ho; oh++)
+      for (int th = 0; th < kh; th++) {
+        int ih = oh * sh + th * dh - top;
+        if (ih < 0 || ih >= h) continue;
+        for (int ow = 0; ow < wo; ow++) {
+          const float* g = dy + (((long)b * ho + oh) * wo + ow) * c;
+          for (int tw = 0; tw < kw; tw++) {
+            int iw = ow * sw + tw * dw - left;
+            if (iw < 0 || iw >= w) continue;
+            const float* xp = x + (((long)b * h + ih) * w + iw) * c;
+            double* a = acc + (th * kw + tw) * c;
+            for (int ch = 0; ch < c; ch++) a[ch] += (double)xp[ch] * (double)g[ch];
+          }
+        }
+      }
+  for (int i = 0; i < kh * kw * c; i++) dwt[i] = (float)acc[i];
+}
+
 // Forward: y[b][oh][ow][k] = Σ_{tw,th} x[b][oh·sh + th·dh − top][ow·sw + tw·dw − left][k] · f[th][tw][k], summed
 // with tw outside and th inside, both ascending, as XNNPACK's single-pass depthwise kernels (≤ 25 taps) do.
 EXPORT void dw_forward(const float* x, const float* f, float* y, int batch, int h, int w, int c, int ho, int wo,
@@ -572,6 +617,10 @@ static void dw_fg_row(int kw, const float* xr, const float* g, v128_t* acc, int 
 
 EXPORT void dw_filter_grad(const float* x, const float* dy, float* dwt, int batch, int h, int w, int c, int ho,
                            int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
+  if (c < 4) {
+    dw_filter_grad_narrow(x, dy, dwt, batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, top, left);
+    return;
+  }
   v128_t acc[DW_ACC];
   int off[DW_MAXK], jlo[DW_MAXK], jhi[DW_MAXK];
   int ja = 0, jb = wo;
