@@ -5,8 +5,10 @@
  * uninterrupted run bit for bit, every folder must be readable after every kill, and no stale file may
  * remain once a run has reopened its folder.
  *
- * CRASH_TRIALS (default 24) sets the number of kills; the seed of the random delays is printed, and
- * CRASH_SEED replays a failure.
+ * It runs on NAS-Bench-201 (SA-DARTS) and on the DARTS space (SAC-DARTS: two cell types, partial
+ * channels and edge β, so four architecture parameters in the checkpoint). CRASH_TRIALS (default 24 on
+ * NB201, a third of it on DARTS, whose runs take longer) sets the number of kills; the seed of the random
+ * delays is printed, and CRASH_SEED replays a failure.
  */
 import assert from "node:assert/strict";
 import { onBackend } from "../helpers.ts";
@@ -15,13 +17,12 @@ import { decodeCheckpoint } from "../../src/runs/checkpoint.ts";
 import { mulberry32 } from "../../src/data/pipeline.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-const ARGS = ["--preset", "smoke", "--method", "sa", "--limit", "128", "--epochs", "4", "--seed", "3"];
 const RUN_FILES = ["alpha.csv", "checkpoint.bin", "config.json", "metrics.csv", "summary.json"];
 const TRIALS = Number(Deno.env.get("CRASH_TRIALS") ?? 24);
 const SEED = Number(Deno.env.get("CRASH_SEED") ?? Date.now() % 100000);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function cli(out: string, resume: boolean, slowWriteMs = 0): Deno.ChildProcess {
+function cli(args: string[], out: string, resume: boolean, slowWriteMs = 0): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -32,7 +33,7 @@ function cli(out: string, resume: boolean, slowWriteMs = 0): Deno.ChildProcess {
       "--threads",
       "2",
       "--quiet",
-      ...ARGS,
+      ...args,
       "--out",
       out,
       ...(resume ? ["--resume"] : []),
@@ -112,16 +113,15 @@ function assertSameRun(dir: string, ref: string): void {
   assert.equal(summary(dir).status, "finished");
 }
 
-Deno.test({
-  name: `crash test: ${TRIALS} random kills (mid-write included), each chain resumed to the end bit for bit`,
-  sanitizeResources: false,
-  async fn() {
+/** Kill `args`' CLI run `trials` times at random moments; every chain resumed to the end equals `ref`. */
+async function crashTest(label: string, args: string[], trials: number): Promise<void> {
+  {
     await onBackend("cpu", async () => {
       const t0 = performance.now();
       const rnd = mulberry32(SEED); // the delays are reproducible from SEED
       const dir = await Deno.makeTempDir({ prefix: "sadarts-crash-" });
       const ref = `${dir}/ref`;
-      const whole = await cli(ref, false).output();
+      const whole = await cli(args, ref, false).output();
       assert.equal(whole.code, 0, text(whole.stderr));
       const wholeMs = performance.now() - t0;
 
@@ -131,14 +131,14 @@ Deno.test({
       let out = `${dir}/chain0`;
       while (true) {
         const resume = names(out).includes("config.json");
-        const graceful = kills < TRIALS && rnd() < 0.2;
-        const midWrite = kills < TRIALS && !graceful && rnd() < 0.5;
-        const p = cli(out, resume, 12);
+        const graceful = kills < trials && rnd() < 0.2;
+        const midWrite = kills < trials && !graceful && rnd() < 0.5;
+        const p = cli(args, out, resume, 12);
         starts++;
         const done = p.output();
         let exited = false;
         done.then(() => (exited = true));
-        if (kills < TRIALS) {
+        if (kills < trials) {
           if (midWrite) {
             // Kill while a file is being written (most often the checkpoint): wait for its temporary file,
             // then up to ~60 ms more (a write takes 8 × 12 ms here).
@@ -168,7 +168,7 @@ Deno.test({
         if (r.code === 0) {
           assertSameRun(out, ref);
           chains.push(out);
-          if (kills >= TRIALS) break;
+          if (kills >= trials) break;
           out = `${dir}/chain${++chain}`;
         } else if (graceful && r.signal === null && r.code === 143) {
           const err = text(r.stderr);
@@ -184,7 +184,7 @@ Deno.test({
       }
       const seconds = (performance.now() - t0) / 1000;
       console.log(
-        `crash test (seed ${SEED}): ${kills} kills (${kinds.startup} during start-up, ${kinds.running} mid-run, ` +
+        `crash test, ${label} (seed ${SEED}): ${kills} kills (${kinds.startup} during start-up, ${kinds.running} mid-run, ` +
           `${kinds.midWrite} mid-write of which ${midCheckpoint} in checkpoint.bin, ${kinds.sigterm} SIGTERM), ${staleLeft} temporary files left by kills ` +
           `(all removed on reopening), ${starts} starts, ${chains.length} chains ` +
           `resumed to the end, all bit-exact; ${seconds.toFixed(0)} s (uninterrupted run ${
@@ -193,5 +193,23 @@ Deno.test({
       );
       await Deno.remove(dir, { recursive: true });
     });
-  },
-});
+  }
+}
+
+const SMOKE = ["--preset", "smoke", "--limit", "128", "--seed", "3"];
+const CASES: [string, string[], number][] = [
+  ["NB201, SA-DARTS", [...SMOKE, "--method", "sa", "--epochs", "4"], TRIALS],
+  [
+    "DARTS space, SAC-DARTS",
+    [...SMOKE, "--space", "darts", "--method", "sac", "--epochs", "3"],
+    Math.ceil(TRIALS / 3),
+  ],
+];
+for (const [label, args, trials] of CASES) {
+  Deno.test({
+    name:
+      `crash test, ${label}: ${trials} random kills (mid-write included), each chain resumed to the end bit for bit`,
+    sanitizeResources: false,
+    fn: () => crashTest(label, args, trials),
+  });
+}
