@@ -1,12 +1,14 @@
 /**
  * NAS-Bench-201 as a search space of the loop: one α [6 edges, ops], xautodl's supernet, argmax per
  * edge, and per epoch the derived cell's benchmark accuracies (the NB201 table), skip and none edges,
- * and α's statistics.
+ * and α's statistics. Under PC-DARTS' partial channels, a β [6 edges, 1] of edge scores too, normalized
+ * per node (../supernet/nb201.ts); the derived cell is the same (β scales all of an edge's ops alike).
  * @module
  */
 import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";
 import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
-import { createNb201Supernet, nb201Forward } from "../supernet/nb201.ts";
+import * as tf from "../deps/tfjs_core.ts";
+import { createNb201Supernet, nb201EdgeSoftmax, nb201Forward } from "../supernet/nb201.ts";
 import { deriveNb201, edgeName, genotypeToString, NB201_EDGES, NB201_OPS } from "./nb201.ts";
 import { boolean, integer } from "../search/valueChecks.ts";
 import { archTable, type ArchValues, type SearchSpace, type SpacePreset, type SpaceRun } from "./space.ts";
@@ -80,8 +82,21 @@ export const NB201_PRESETS: Readonly<Record<string, Readonly<SpacePreset<Nb201Mo
 /** Upper bounds on the model's counts, against typos (far beyond any real supernet). */
 const MODEL_BOUNDS = { channels: 1024, cellsPerStage: 100 };
 
-/** The single architecture parameter's name. */
+/** The architecture parameters' names: op scores, and (partial channels) edge scores. */
 const ALPHA = "alpha";
+const BETA = "beta";
+
+/** Per node, the softmax of its incoming edges' scores (NB201_EDGES order: each node's edges together). */
+function edgeWeightRows(beta: readonly (readonly number[])[]): number[][] {
+  const out: number[][] = [];
+  for (const to of [1, 2, 3]) {
+    const ks = NB201_EDGES.flatMap((e, k) => e.to === to ? [k] : []);
+    const m = Math.max(...ks.map((k) => beta[k][0]));
+    const z = ks.reduce((a, k) => a + Math.exp(beta[k][0] - m), 0);
+    for (const k of ks) out[k] = [Math.exp(beta[k][0] - m) / z];
+  }
+  return out;
+}
 
 const rowsOf = (arch: ArchValues) => arch[ALPHA] as number[][];
 
@@ -98,28 +113,46 @@ export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
     trackRunningStats: boolean,
   },
   ops: NB201_OPS,
-  check({ partialChannels }) {
-    if (partialChannels !== undefined && partialChannels !== 1) {
-      throw new Error("partialChannels (PC-DARTS) is not available in the NAS-Bench-201 supernet yet");
+  check({ model, partialChannels = 1 }) {
+    if (model.channels % partialChannels !== 0) {
+      throw new Error(
+        `partialChannels (PC-DARTS' K) ${partialChannels} does not divide the nb201 space's ${model.channels} ` +
+          `channels (C; the later stages have 2C and 4C): choose a K that divides ${model.channels}`,
+      );
     }
   },
   open({ model, benchmark, partialChannels }): SpaceRun {
     NB201_SPACE.check({ model, partialChannels });
+    const partial = partialChannels !== undefined && partialChannels > 1;
     const table = (benchmark as Nb201Table | undefined) ?? loadNb201();
     const ops = NB201_OPS;
     const derive = (arch: ArchValues) => deriveNb201(rowsOf(arch), ops);
-    const archParams = [{
-      name: ALPHA,
-      role: "ops" as const,
-      rows: NB201_EDGES.map(edgeName),
-      columns: NB201_EDGES.map(() => ops),
-    }];
+    const rows = NB201_EDGES.map(edgeName);
+    const archParams = [
+      { name: ALPHA, role: "ops" as const, rows, columns: NB201_EDGES.map(() => ops) },
+      ...(partial ? [{ name: BETA, role: "edges" as const, rows, columns: rows.map(() => ["edge"]) }] : []),
+    ];
     return {
       benchmark: table,
       archParams,
       createSupernet(store, input) {
-        const net = createNb201Supernet(store, { ...model, ...input, ops });
-        return { store, forward: (x, weights, mode) => nb201Forward(net, x, weights[ALPHA], mode) };
+        const net = createNb201Supernet(store, {
+          ...model,
+          ...input,
+          ops,
+          partialChannels: partialChannels ?? 1,
+        });
+        return {
+          store,
+          forward: (x, weights, mode) =>
+            nb201Forward(
+              net,
+              x,
+              weights[ALPHA],
+              mode,
+              partial ? nb201EdgeSoftmax(tf.reshape(weights[BETA], [-1]) as tf.Tensor1D) : undefined,
+            ),
+        };
       },
       derive: (arch) => genotypeToString(derive(arch)),
       record(arch): Nb201Record {
@@ -143,7 +176,13 @@ export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
           closestEdge: edgeName(NB201_EDGES[closest.edge]),
         };
       },
-      alphaRows: (epoch, arch) => archTable(epoch, archParams, arch),
+      alphaRows: (epoch, arch) =>
+        archTable(
+          epoch,
+          archParams,
+          arch,
+          (spec, v) => spec.role === "ops" ? softmaxRows(v) : edgeWeightRows(v),
+        ),
       summary: (last, arch) => ({
         cifar10: last.cifar10,
         cifar100: last.cifar100,
@@ -152,6 +191,7 @@ export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
         cifar10Rank: table.rank(last.cell as string),
         skipEdges: last.skipEdges,
         alpha: rowsOf(arch).map((r) => [...r]),
+        ...(partial ? { beta: arch[BETA].map((r) => [...r]) } : {}),
         ops: [...ops],
         edges: NB201_EDGES.map(edgeName),
       }),

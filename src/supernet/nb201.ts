@@ -6,6 +6,12 @@
  * In a cell, the edges leaving node j share one ReLU (the first layer of both convs) and one pooling,
  * and each node's Σ_edges Σ_ops w · o(x) is one fused mixed sum: the same function as evaluating every
  * mixed edge on its own, with far fewer kernels (a search step on small tensors is bound by kernel count).
+ *
+ * PC-DARTS (SPECS §3) with `partialChannels` K > 1: every edge's ops see the first C/K channels of its
+ * source node, the rest bypass them, and the edge's output is channel_shuffle([ops, bypass], K); a node
+ * sums its edges weighted by their normalized edge scores (per node, a softmax over the incoming edges'
+ * β). Both the shuffle and the sum are linear, so a node is shuffle([Σ_e β̂_e ō_e, Σ_e β̂_e bypass_e]):
+ * one shuffle per node. (NB201's cells keep their size: no bypass is pooled.)
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
@@ -19,6 +25,7 @@ import {
   type ReluConvBnParams,
   reluConvBnParams,
 } from "../ops/conv.ts";
+import { concatChannels, splitChannels } from "../ops/channels.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import type { Mode, ParamStore } from "../ops/params.ts";
 import { avgPool } from "../ops/pool.ts";
@@ -47,6 +54,8 @@ export interface Nb201SupernetOptions {
   affine?: boolean;
   /** Running statistics in the cells' BN (default true, as DARTS-V1.sh runs it). */
   trackRunningStats?: boolean;
+  /** PC-DARTS' K: the cells' ops see 1/K of the channels (default 1: all). Must divide channels. */
+  partialChannels?: number;
 }
 
 type ConvOp = "nor_conv_1x1" | "nor_conv_3x3";
@@ -87,8 +96,14 @@ export function createNb201Supernet(store: ParamStore, options: Nb201SupernetOpt
     ops,
     affine: options.affine ?? false,
     trackRunningStats: options.trackRunningStats ?? true,
+    partialChannels: positiveInt("partialChannels", options.partialChannels ?? 1),
   };
   const C = o.channels;
+  if (C % o.partialChannels !== 0) {
+    throw new Error(
+      `NB201 supernet: partialChannels (PC-DARTS' K) ${o.partialChannels} must divide the ${C} channels`,
+    );
+  }
   const stem = {
     conv: convParams(store, "stem.conv", { cin: o.inputChannels, cout: C, kernel: 3 }),
     bn: batchNormParams(store, "stem.bn", C),
@@ -111,8 +126,8 @@ export function createNb201Supernet(store: ParamStore, options: Nb201SupernetOpt
           if (op !== "nor_conv_1x1" && op !== "nor_conv_3x3") continue;
           // xautodl builds these with bias = not affine: a bias during search, where BN is not affine.
           convs[op] = reluConvBnParams(store, `${name}.${edgeName(e)}.${op}`, {
-            cin: c,
-            cout: c,
+            cin: c / o.partialChannels,
+            cout: c / o.partialChannels,
             kernel: CONV_KERNEL[op],
             bias: !o.affine,
             bn: { affine: o.affine, trackRunningStats: o.trackRunningStats },
@@ -130,24 +145,36 @@ export function createNb201Supernet(store: ParamStore, options: Nb201SupernetOpt
   return { options: o, store, stem, layers, head };
 }
 
-/** A cell: nodes 1..3 are mixed sums over their incoming edges; node 3 is the output. */
+/**
+ * A cell: nodes 1..3 are mixed sums over their incoming edges; node 3 is the output. `w` holds the op
+ * weights, already times the edge weights `edges` under partial channels.
+ */
 function cellForward(
   net: Nb201Supernet,
   cell: Nb201CellParams,
   x: tf.Tensor4D,
   w: tf.Tensor1D,
+  edges: tf.Tensor1D | undefined,
   mode: Mode,
 ): tf.Tensor4D {
-  const ops = net.options.ops;
+  const { ops, partialChannels: K } = net.options;
+  const [b, height, width, c] = x.shape;
+  const opShape: tf.Tensor4D["shape"] = [b, height, width, c / K];
   const nodes = [x];
-  // Shared per source node: ReLU(h) feeds every conv leaving it, the pooling is the same for every edge.
+  // Shared per source node: ReLU(h) feeds every conv leaving it, the pooling is the same for every edge;
+  // under partial channels, the split into the ops' channels and the bypassed ones.
   const activated: tf.Tensor4D[] = [];
   const pooled: tf.Tensor4D[] = [];
+  const split: tf.Tensor4D[][] = [];
+  const opInput = (j: number) =>
+    K === 1 ? nodes[j] : (split[j] ??= splitChannels(nodes[j], [c / K, c - c / K]))[0];
   for (let i = 1; i < NB201_NODES; i++) {
     const terms: MixedTerm[] = [];
+    const bypassTerms: MixedTerm[] = [];
     NB201_EDGES.forEach((e, k) => {
       if (e.to !== i) return;
-      const h = nodes[e.from];
+      const h = opInput(e.from);
+      if (K > 1) bypassTerms.push({ weight: k, tensor: split[e.from][1] });
       ops.forEach((op, o) => {
         const weight = k * ops.length + o;
         if (op === "skip_connect") terms.push({ weight, tensor: h });
@@ -158,21 +185,52 @@ function cellForward(
         }
       });
     });
-    nodes.push(mixedSum(w, terms, x.shape));
+    const mixed = mixedSum(w, terms, opShape);
+    nodes.push(K === 1 ? mixed : concatChannels([mixed, mixedSum(edges!, bypassTerms, opShape)], K));
   }
   return nodes[NB201_NODES - 1];
 }
 
 /**
+ * PC-DARTS' edge normalization on NB201: per node, a softmax over the scores of its incoming edges
+ * (node 1 has one edge, whose weight is then always 1). `beta` [6] in NB201_EDGES order.
+ */
+export function nb201EdgeSoftmax(beta: tf.Tensor1D): tf.Tensor1D {
+  if (beta.rank !== 1 || beta.size !== NB201_EDGES.length) {
+    throw new Error(
+      `nb201EdgeSoftmax: β must be a vector of ${NB201_EDGES.length} edge scores, got [${beta.shape}]`,
+    );
+  }
+  return tf.tidy(() => {
+    const nodes = [1, 2, 3].map((to) => NB201_EDGES.flatMap((e, k) => e.to === to ? [k] : []));
+    // NB201_EDGES lists each node's edges together, in node order: consecutive slices.
+    return tf.concat(nodes.map((ks) => tf.softmax(tf.slice(beta, ks[0], ks.length)))) as tf.Tensor1D;
+  });
+}
+
+/**
  * Logits of the supernet for an NHWC batch `x`, with `opWeights` [6, ops] mixing every cell's edges
- * (e.g. softmax(α)). In train mode BN uses batch statistics and updates its running ones.
+ * (e.g. softmax(α)) and, under partial channels, `edgeWeights` [6] (normalized edge scores, e.g.
+ * {@link nb201EdgeSoftmax} of β). In train mode BN uses batch statistics and updates its running ones.
  */
 export function nb201Forward(
   net: Nb201Supernet,
   x: tf.Tensor4D,
   opWeights: tf.Tensor2D,
   mode: Mode,
+  edgeWeights?: tf.Tensor1D,
 ): tf.Tensor2D {
+  const partial = net.options.partialChannels > 1;
+  if (partial !== (edgeWeights !== undefined)) {
+    throw new Error(
+      partial
+        ? `NB201 supernet: partialChannels ${net.options.partialChannels} needs edge weights (e.g. nb201EdgeSoftmax(β))`
+        : "NB201 supernet: edge weights given, but partialChannels is 1 (no edge normalization)",
+    );
+  }
+  if (edgeWeights && (edgeWeights.rank !== 1 || edgeWeights.size !== NB201_EDGES.length)) {
+    throw new Error(`NB201 supernet: edge weights must have shape [6], got [${edgeWeights.shape}]`);
+  }
   const nOps = net.options.ops.length;
   if (opWeights.rank !== 2 || opWeights.shape[0] !== NB201_EDGES.length || opWeights.shape[1] !== nOps) {
     throw new Error(`NB201 supernet: op weights must have shape [6, ${nOps}], got [${opWeights.shape}]`);
@@ -186,11 +244,13 @@ export function nb201Forward(
     throw new Error(`NB201 supernet: input must be at least 4x4, got ${x.shape[1]}x${x.shape[2]}`);
   }
   return tf.tidy(() => {
-    const w = tf.reshape(opWeights, [-1]) as tf.Tensor1D;
+    const w = tf.reshape(edgeWeights ? tf.mul(opWeights, tf.reshape(edgeWeights, [-1, 1])) : opWeights, [
+      -1,
+    ]) as tf.Tensor1D;
     let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
     for (const layer of net.layers) {
       h = layer.kind === "cell"
-        ? cellForward(net, layer.params, h, w, mode)
+        ? cellForward(net, layer.params, h, w, edgeWeights, mode)
         : resNetBlock(layer.params, h, mode);
     }
     h = relu(batchNorm(net.head.bn, h, mode));

@@ -15,6 +15,14 @@ const TINY: Record<string, StepPreset> = {
     size: 8,
     peer: { script: "", args: [] },
   },
+  "nb201 pc-darts": {
+    space: "nb201",
+    model: { channels: 4, cellsPerStage: 1, affine: false, trackRunningStats: true },
+    partialChannels: 2,
+    batch: 6,
+    size: 8,
+    peer: { script: "", args: [] },
+  },
   "pc-darts": {
     space: "darts",
     model: { channels: 4, layers: 3 },

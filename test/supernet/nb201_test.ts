@@ -7,10 +7,12 @@ import { linear } from "../../src/ops/linear.ts";
 import { type Mode, ParamStore } from "../../src/ops/params.ts";
 import { avgPool } from "../../src/ops/pool.ts";
 import { resNetBlock } from "../../src/ops/resnetBlock.ts";
+import { channelShuffle } from "../../src/ops/darts.ts";
 import { NB201_EDGES } from "../../src/spaces/nb201.ts";
 import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
 import {
   createNb201Supernet,
+  nb201EdgeSoftmax,
   nb201Forward,
   type Nb201Supernet,
   type Nb201SupernetOptions,
@@ -145,5 +147,109 @@ Deno.test("nb201 supernet: the same seed gives the same weights, another seed ot
     assert.deepEqual(flat(a.store), flat(b.store));
     assert.notDeepEqual(flat(a.store), flat(c.store));
     [a, b, c].forEach((s) => s.store.dispose());
+  });
+});
+
+/**
+ * PC-DARTS on NB201 written edge by edge, as PC-DARTS' MixedOp: each edge splits its source into the
+ * first C/K channels (through the ops) and the rest, concatenates and shuffles, and the node sums its
+ * edges times their per-node softmax of β — a shuffle per edge, where the supernet shuffles once per node.
+ */
+function referencePcForward(
+  net: Nb201Supernet,
+  x: tf.Tensor4D,
+  weights: tf.Tensor2D,
+  mode: Mode,
+  edgeWeights?: tf.Tensor1D,
+): tf.Tensor2D {
+  const K = net.options.partialChannels;
+  const rows = tf.unstack(weights) as tf.Tensor1D[];
+  const e = tf.unstack(edgeWeights!) as tf.Scalar[];
+  let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
+  for (const layer of net.layers) {
+    if (layer.kind === "reduction") {
+      h = resNetBlock(layer.params, h, mode);
+      continue;
+    }
+    const nodes = [h];
+    for (let i = 1; i < 4; i++) {
+      const edges = NB201_EDGES.map((edge, k) => [edge, k] as const).filter(([edge]) => edge.to === i).map(
+        ([edge, k]) => {
+          const src = nodes[edge.from];
+          const c = src.shape[3];
+          const [part, rest] = tf.split(src, [c / K, c - c / K], 3) as tf.Tensor4D[];
+          const candidates: Candidate[] = net.options.ops.map((op) => {
+            if (op === "none") return null;
+            if (op === "skip_connect") return (v) => v;
+            if (op === "avg_pool_3x3") return (v) => avgPool(v);
+            return (v) => reluConvBn(layer.params.edges[k][op]!, v, mode);
+          });
+          const merged = channelShuffle(tf.concat([mixedEdge(candidates, part, rows[k]), rest], 3), K);
+          return tf.mul(merged, e[k]);
+        },
+      );
+      nodes.push(tf.addN(edges) as tf.Tensor4D);
+    }
+    h = nodes[3];
+  }
+  h = tf.relu(batchNorm(net.head.bn, h, mode));
+  return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`nb201 supernet with partial channels K=2 (${backend}) equals PC-DARTS' edge-by-edge definition: logits, α, β and w gradients`, async () => {
+    await onBackend(backend, () => {
+      const x = tf.randomNormal([3, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+      const alpha = tf.randomNormal([6, 5], 0, 1, "float32", 2) as tf.Tensor2D;
+      const beta = tf.randomNormal([6], 0, 1, "float32", 3) as tf.Tensor1D;
+      const run = (forward: typeof nb201Forward) => {
+        const { store, net } = build({ partialChannels: 2 });
+        const logits = (a: tf.Tensor, b: tf.Tensor) =>
+          forward(net, x, tf.softmax(a) as tf.Tensor2D, "train", nb201EdgeSoftmax(b as tf.Tensor1D));
+        const [da, db] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(logits(a, b))))([
+          alpha,
+          beta,
+        ]);
+        const { grads } = tf.variableGrads(
+          () => tf.sum(tf.square(logits(alpha, beta))) as tf.Scalar,
+          store.trainable,
+        );
+        const out = {
+          alphaGrad: values(da),
+          betaGrad: values(db),
+          wGrad: store.trainable.flatMap((v) => values(grads[v.name])),
+          logits: values(logits(alpha, beta)),
+        };
+        store.dispose();
+        return out;
+      };
+      const ours = run(nb201Forward);
+      setJsKernelsEnabled(false);
+      const ref = run(referencePcForward);
+      setJsKernelsEnabled(true);
+      for (const k of ["alphaGrad", "betaGrad", "wGrad", "logits"] as const) {
+        assert.ok(relativeError(ours[k], ref[k]) < 1e-4, `${k}: ${relativeError(ours[k], ref[k])}`);
+      }
+      // β of node 1's only edge gets no gradient (its softmax is always 1); the others do.
+      assert.equal(ours.betaGrad[0], 0);
+      assert.ok(ours.betaGrad.slice(1).every((g) => g !== 0));
+    });
+  });
+}
+
+Deno.test("nb201 supernet: partial channels refuse a K that does not divide C, and missing or stray edge weights", async () => {
+  await onBackend("cpu", () => {
+    assert.throws(
+      () => build({ partialChannels: 3 }),
+      /partialChannels \(PC-DARTS' K\) 3 must divide the 4 channels/,
+    );
+    const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+    const w = tf.fill([6, 5], 0.2) as tf.Tensor2D;
+    const pc = build({ partialChannels: 2 });
+    assert.throws(() => nb201Forward(pc.net, x, w, "eval"), /needs edge weights/);
+    pc.store.dispose();
+    const plain = build({});
+    assert.throws(() => nb201Forward(plain.net, x, w, "eval", tf.ones([6])), /partialChannels is 1/);
+    plain.store.dispose();
   });
 });
