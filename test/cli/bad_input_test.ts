@@ -341,9 +341,9 @@ cliCases("flags", [
     message: /partialChannels \(PC-DARTS' K\) 3 does not divide the 8 channels of the darts space's cells/,
   },
   {
-    name: "partial channels on NB201",
-    args: ["--method", "sac"],
-    message: /partialChannels \(PC-DARTS\) is not available in the NAS-Bench-201 supernet yet/,
+    name: "a PC-DARTS K that does not divide NB201's channels",
+    args: ["--method", "sac", "--partial-channels", "3"],
+    message: /partialChannels \(PC-DARTS' K\) 3 does not divide the nb201 space's 8 channels/,
   },
   {
     name: "an α bias on an op the space lacks",
