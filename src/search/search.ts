@@ -10,7 +10,6 @@
 import * as tf from "../deps/tfjs_core.ts";
 import { batches, type ImageSet, mixSeed, nb201Split, stepsPerEpoch } from "../data/pipeline.ts";
 import { loadSearchData } from "../data/searchData.ts";
-import { readFinishedRun } from "../runs/records.ts";
 import {
   initArchParam,
   regularizationLoss,
@@ -461,14 +460,6 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   const method = checkSearchConfig(config);
   checkSearchOptions(options);
   const { out, log = () => {}, signal } = options;
-  if (out !== undefined && options.resume && options.stopAfterEpochs === undefined) {
-    // A finished run is its tables and summary: read back without its data, supernet or checkpoint.
-    const finished = await readFinishedRun(out, config);
-    if (finished) {
-      log(`${out} is finished (${finished.summary.epochsDone} epochs): reading it back`);
-      return finished;
-    }
-  }
   const space = spaceByName(config.space).open({
     model: config.model,
     benchmark: options.benchmark,
