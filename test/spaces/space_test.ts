@@ -56,7 +56,13 @@ Deno.test("nb201 space: one α [6, 5] by name, the benchmark's columns, and what
   assert.match(run.describe(record.cell) ?? "", /^NB201 CIFAR-10 \d+\.\d\d%$/);
   assert.equal(run.describe("not a cell"), undefined);
   assert.throws(
-    () => NB201_SPACE.open({ model: NB201_PRESETS.smoke.model, partialChannels: 4 }),
-    /partialChannels \(PC-DARTS\) is not available in the NAS-Bench-201 supernet yet/,
+    () => NB201_SPACE.open({ model: NB201_PRESETS.smoke.model, partialChannels: 3 }),
+    /partialChannels \(PC-DARTS' K\) 3 does not divide the nb201 space's 4 channels/,
   );
+  // Partial channels add PC-DARTS' edge scores, one per edge.
+  const pc = NB201_SPACE.open({ model: NB201_PRESETS.smoke.model, partialChannels: 2 });
+  assert.deepEqual(pc.archParams.map((p) => [p.name, p.role, p.rows.length, p.columns[0].length]), [
+    ["alpha", "ops", 6, 5],
+    ["beta", "edges", 6, 1],
+  ]);
 });
