@@ -91,9 +91,8 @@ function edgeWeightRows(beta: readonly (readonly number[])[]): number[][] {
   const out: number[][] = [];
   for (const to of [1, 2, 3]) {
     const ks = NB201_EDGES.flatMap((e, k) => e.to === to ? [k] : []);
-    const m = Math.max(...ks.map((k) => beta[k][0]));
-    const z = ks.reduce((a, k) => a + Math.exp(beta[k][0] - m), 0);
-    for (const k of ks) out[k] = [Math.exp(beta[k][0] - m) / z];
+    const [weights] = softmaxRows([ks.map((k) => beta[k][0])]);
+    ks.forEach((k, i) => out[k] = [weights[i]]);
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { NB201_EDGES } from "../../src/spaces/nb201.ts";
 import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
 import {
   createNb201Supernet,
+  type Nb201CellParams,
   nb201EdgeSoftmax,
   nb201Forward,
   type Nb201Supernet,
@@ -38,12 +39,26 @@ function build(options: Nb201SupernetOptions) {
   return { store, net: createNb201Supernet(store, { channels: 4, cellsPerStage: 1, ...options }) };
 }
 
+/** Edge k's candidates in `layer` (a cell), written the plain way. */
+function candidates(net: Nb201Supernet, params: Nb201CellParams, k: number, mode: Mode): Candidate[] {
+  return net.options.ops.map((op) => {
+    if (op === "none") return null;
+    if (op === "skip_connect") return (v) => v;
+    if (op === "avg_pool_3x3") return (v) => avgPool(v);
+    return (v) => reluConvBn(params.edges[k][op]!, v, mode);
+  });
+}
+
 /**
- * The supernet written the plain way: every mixed edge on its own, no fused kernels. (Not stock
- * tf.avgPool: its gradient divides by 9 at the borders where its forward divides by the valid count.)
+ * The supernet with each cell node the plain sum of its edges, `edge(params, k, source)` computing edge
+ * k's output from its source node.
  */
-function referenceForward(net: Nb201Supernet, x: tf.Tensor4D, weights: tf.Tensor2D, mode: Mode): tf.Tensor2D {
-  const rows = tf.unstack(weights) as tf.Tensor1D[];
+function plainForward(
+  net: Nb201Supernet,
+  x: tf.Tensor4D,
+  mode: Mode,
+  edge: (params: Nb201CellParams, k: number, source: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor2D {
   let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
   for (const layer of net.layers) {
     if (layer.kind === "reduction") {
@@ -52,21 +67,27 @@ function referenceForward(net: Nb201Supernet, x: tf.Tensor4D, weights: tf.Tensor
     }
     const nodes = [h];
     for (let i = 1; i < 4; i++) {
-      const edges = NB201_EDGES.map((e, k) => [e, k] as const).filter(([e]) => e.to === i).map(([e, k]) => {
-        const candidates: Candidate[] = net.options.ops.map((op) => {
-          if (op === "none") return null;
-          if (op === "skip_connect") return (v) => v;
-          if (op === "avg_pool_3x3") return (v) => avgPool(v);
-          return (v) => reluConvBn(layer.params.edges[k][op]!, v, mode);
-        });
-        return mixedEdge(candidates, nodes[e.from], rows[k]);
-      });
-      nodes.push(tf.addN(edges));
+      const edges = NB201_EDGES.flatMap((e, k) => e.to === i ? [edge(layer.params, k, nodes[e.from])] : []);
+      nodes.push(tf.addN(edges) as tf.Tensor4D);
     }
     h = nodes[3];
   }
   h = tf.relu(batchNorm(net.head.bn, h, mode));
   return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);
+}
+
+/**
+ * The supernet written the plain way: every mixed edge on its own, no fused kernels. (Not stock
+ * tf.avgPool: its gradient divides by 9 at the borders where its forward divides by the valid count.)
+ */
+function referenceForward(net: Nb201Supernet, x: tf.Tensor4D, weights: tf.Tensor2D, mode: Mode): tf.Tensor2D {
+  const rows = tf.unstack(weights) as tf.Tensor1D[];
+  return plainForward(
+    net,
+    x,
+    mode,
+    (params, k, src) => mixedEdge(candidates(net, params, k, mode), src, rows[k]),
+  );
 }
 
 for (const backend of ["cpu", "wasm"] as const) {
@@ -165,35 +186,12 @@ function referencePcForward(
   const K = net.options.partialChannels;
   const rows = tf.unstack(weights) as tf.Tensor1D[];
   const e = tf.unstack(edgeWeights!) as tf.Scalar[];
-  let h = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
-  for (const layer of net.layers) {
-    if (layer.kind === "reduction") {
-      h = resNetBlock(layer.params, h, mode);
-      continue;
-    }
-    const nodes = [h];
-    for (let i = 1; i < 4; i++) {
-      const edges = NB201_EDGES.map((edge, k) => [edge, k] as const).filter(([edge]) => edge.to === i).map(
-        ([edge, k]) => {
-          const src = nodes[edge.from];
-          const c = src.shape[3];
-          const [part, rest] = tf.split(src, [c / K, c - c / K], 3) as tf.Tensor4D[];
-          const candidates: Candidate[] = net.options.ops.map((op) => {
-            if (op === "none") return null;
-            if (op === "skip_connect") return (v) => v;
-            if (op === "avg_pool_3x3") return (v) => avgPool(v);
-            return (v) => reluConvBn(layer.params.edges[k][op]!, v, mode);
-          });
-          const merged = channelShuffle(tf.concat([mixedEdge(candidates, part, rows[k]), rest], 3), K);
-          return tf.mul(merged, e[k]);
-        },
-      );
-      nodes.push(tf.addN(edges) as tf.Tensor4D);
-    }
-    h = nodes[3];
-  }
-  h = tf.relu(batchNorm(net.head.bn, h, mode));
-  return linear(net.head.fc, tf.mean(h, [1, 2]) as tf.Tensor2D);
+  return plainForward(net, x, mode, (params, k, src) => {
+    const c = src.shape[3];
+    const [part, rest] = tf.split(src, [c / K, c - c / K], 3) as tf.Tensor4D[];
+    const mixed = mixedEdge(candidates(net, params, k, mode), part, rows[k]);
+    return tf.mul(channelShuffle(tf.concat([mixed, rest], 3), K), e[k]) as tf.Tensor4D;
+  });
 }
 
 for (const backend of ["cpu", "wasm"] as const) {

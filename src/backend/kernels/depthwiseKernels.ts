@@ -14,26 +14,15 @@ import type { ConvGeometry } from "./convGradients.ts";
 import type { JsKernel } from "./jsKernel.ts";
 import type { DepthwiseGeometryArgs } from "./simd/mod.ts";
 
+/** The fields of a {@link ConvGeometry} a depthwise kernel takes (batch and channels come from the shapes). */
+const ATTR_KEYS = ["inH", "inW", "outH", "outW", "kh", "kw", "sh", "sw", "dh", "dw", "top", "left"] as const;
+
 /** The geometry of a depthwise conv (the forward's), batch and channels aside: they come from the shapes. */
-export type DepthwiseAttrs = {
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  top: number;
-  left: number;
-};
+export type DepthwiseAttrs = { [K in (typeof ATTR_KEYS)[number]]: ConvGeometry[K] };
 
 /** The attributes of a resolved {@link ConvGeometry}. */
 export function depthwiseAttrs(g: ConvGeometry): DepthwiseAttrs {
-  const { inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, top, left } = g;
-  return { inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, top, left };
+  return Object.fromEntries(ATTR_KEYS.map((k) => [k, g[k]])) as DepthwiseAttrs;
 }
 
 /**
@@ -112,6 +101,38 @@ function simdArgs(batch: number, c: number, a: DepthwiseAttrs): DepthwiseGeometr
 }
 
 /**
+ * Every tap of a depthwise conv that reads inside the input, in output-pixel order (batch, row, column),
+ * taps row-major: `visit(out, input, tap)` gets the offsets of the output pixel (`cm` channels), of the
+ * input pixel it reads (`c` channels) and of the tap's filter row (`cm` entries).
+ */
+function forEachTap(
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+  cm: number,
+  a: DepthwiseAttrs,
+  visit: (out: number, input: number, tap: number) => void,
+): void {
+  for (let n = 0; n < b; n++) {
+    for (let oh = 0; oh < a.outH; oh++) {
+      for (let ow = 0; ow < a.outW; ow++) {
+        const o = ((n * a.outH + oh) * a.outW + ow) * cm;
+        for (let th = 0; th < a.kh; th++) {
+          const ih = oh * a.sh + th * a.dh - a.top;
+          if (ih < 0 || ih >= h) continue;
+          for (let tw = 0; tw < a.kw; tw++) {
+            const iw = ow * a.sw + tw * a.dw - a.left;
+            if (iw < 0 || iw >= w) continue;
+            visit(o, ((n * h + ih) * w + iw) * c, (th * a.kw + tw) * cm);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * Forward: inputs [x [B, H, W, c], filter [kh, kw, c, m]]; outputs [y [B, outH, outW, c·m]],
  * y[b, oh, ow, ch·m + q] = Σ_{th, tw} x[b, oh·sh + th·dh − top, ow·sw + tw·dw − left, ch] · f[th, tw, ch, q]
  * (zero outside x).
@@ -124,28 +145,12 @@ export const depthwiseConvKernel: JsKernel<DepthwiseAttrs> = {
     k.dw_forward(x, f, y, ...simdArgs(b, c, a));
   },
   compute([x, f], [y], [[b, h, w, c], [, , , m]], a) {
-    const cm = c * m;
-    for (let n = 0; n < b; n++) {
-      for (let oh = 0; oh < a.outH; oh++) {
-        for (let ow = 0; ow < a.outW; ow++) {
-          const o = ((n * a.outH + oh) * a.outW + ow) * cm;
-          for (let k = 0; k < cm; k++) y[o + k] = 0;
-          for (let th = 0; th < a.kh; th++) {
-            const ih = oh * a.sh + th * a.dh - a.top;
-            if (ih < 0 || ih >= h) continue;
-            for (let tw = 0; tw < a.kw; tw++) {
-              const iw = ow * a.sw + tw * a.dw - a.left;
-              if (iw < 0 || iw >= w) continue;
-              const xo = ((n * h + ih) * w + iw) * c;
-              const fo = (th * a.kw + tw) * cm;
-              for (let ch = 0; ch < c; ch++) {
-                for (let q = 0; q < m; q++) y[o + ch * m + q] += x[xo + ch] * f[fo + ch * m + q];
-              }
-            }
-          }
-        }
+    y.fill(0); // wasm outputs are not zeroed
+    forEachTap(b, h, w, c, c * m, a, (o, xo, fo) => {
+      for (let ch = 0; ch < c; ch++) {
+        for (let q = 0; q < m; q++) y[o + ch * m + q] += x[xo + ch] * f[fo + ch * m + q];
       }
-    }
+    });
   },
 };
 
@@ -162,31 +167,14 @@ export const depthwiseInputGradKernel: JsKernel<DepthwiseAttrs> = {
     k.dw_input_grad(dy, f, dx, ...simdArgs(b, c, a));
   },
   compute([dy, f], [dx], [[b], [, , c, m]], a) {
-    const { inH: h, inW: w } = a;
-    const cm = c * m;
     dx.fill(0); // wasm outputs are not zeroed
-    for (let n = 0; n < b; n++) {
-      for (let oh = 0; oh < a.outH; oh++) {
-        for (let ow = 0; ow < a.outW; ow++) {
-          const g = ((n * a.outH + oh) * a.outW + ow) * cm;
-          for (let th = 0; th < a.kh; th++) {
-            const ih = oh * a.sh + th * a.dh - a.top;
-            if (ih < 0 || ih >= h) continue;
-            for (let tw = 0; tw < a.kw; tw++) {
-              const iw = ow * a.sw + tw * a.dw - a.left;
-              if (iw < 0 || iw >= w) continue;
-              const xo = ((n * h + ih) * w + iw) * c;
-              const fo = (th * a.kw + tw) * cm;
-              for (let ch = 0; ch < c; ch++) {
-                let s = 0;
-                for (let q = 0; q < m; q++) s += dy[g + ch * m + q] * f[fo + ch * m + q];
-                dx[xo + ch] += s;
-              }
-            }
-          }
-        }
+    forEachTap(b, a.inH, a.inW, c, c * m, a, (g, xo, fo) => {
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        for (let q = 0; q < m; q++) s += dy[g + ch * m + q] * f[fo + ch * m + q];
+        dx[xo + ch] += s;
       }
-    }
+    });
   },
 };
 
