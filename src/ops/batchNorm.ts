@@ -58,6 +58,22 @@ export function batchNormParams(
 
 const AXES = [0, 1, 2];
 
+let runningStatsFrozen = false;
+
+/**
+ * Run `f` with batch norm's running statistics left as they are (batch statistics are still used): for
+ * a second pass over the same batch, such as a recomputation for the backward pass (./recompute.ts).
+ */
+export function withRunningStatsFrozen<T>(f: () => T): T {
+  const before = runningStatsFrozen;
+  runningStatsFrozen = true;
+  try {
+    return f();
+  } finally {
+    runningStatsFrozen = before;
+  }
+}
+
 /** Running statistics to update while normalising a batch. */
 export interface RunningStats {
   mean: tf.Variable;
@@ -76,6 +92,7 @@ export function batchStatsForward(
   running?: RunningStats,
   shift?: tf.Tensor,
 ): [tf.Tensor, tf.Tensor] {
+  if (runningStatsFrozen) running = undefined;
   const attrs = { eps, momentum: running?.momentum ?? 0 };
   const inputs = running ? [x, running.mean, running.variance, ...(shift ? [shift] : [])] : [x];
   const [xhat, invStd, newMean, newVar] = jsKernelsActive()

@@ -13,3 +13,4 @@ export * from "./linear.ts";
 export * from "./resnetBlock.ts";
 export * from "./darts.ts";
 export * from "./channels.ts";
+export * from "./recompute.ts";

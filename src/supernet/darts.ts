@@ -39,6 +39,7 @@ import {
 import { concatChannels, splitChannels } from "../ops/channels.ts";
 import { linear, type LinearParams, linearParams } from "../ops/linear.ts";
 import { type Mode, nameSeed, type ParamStore } from "../ops/params.ts";
+import { recomputed } from "../ops/recompute.ts";
 import { avgPool, maxPool } from "../ops/pool.ts";
 import { mixedSum, type MixedTerm } from "./mixedEdge.ts";
 
@@ -123,6 +124,14 @@ export interface DartsSupernetOptions {
    * edges), then channel_shuffle(groups = K). Must divide every cell's C.
    */
   partialChannels?: number;
+  /**
+   * Recompute each cell in the backward pass instead of keeping its activations (gradient checkpointing
+   * per cell, ../ops/recompute.ts; default false): a training pass then holds the cells' inputs and one
+   * cell's activations, about 1/layers of the activation memory, for about one more forward pass of
+   * time. DARTS' paper-size search (C=16, 8 cells, 32x32, batch 64) needs 9.5 GiB in PyTorch, more than
+   * wasm32's 4 GiB. Gradients equal the stored pass's to rounding (α's and β's add up per cell first).
+   */
+  recompute?: boolean;
 }
 
 /**
@@ -157,6 +166,8 @@ export interface DartsCellParams {
    * function.
    */
   poolBn: Partial<Record<"max_pool_3x3" | "avg_pool_3x3", BatchNormParams>>[];
+  /** The cell's trainable variables (what a recomputed cell is differentiated in). */
+  variables: readonly tf.Variable[];
 }
 
 /** The network: its resolved options, its variables and its cells. */
@@ -239,6 +250,7 @@ export function createDartsSupernet(store: ParamStore, options: DartsSupernetOpt
     steps,
     multiplier,
     partialChannels: positiveInt("partialChannels", options.partialChannels ?? 1),
+    recompute: options.recompute ?? false,
     ops: {
       normal: checkOpLists("normal", options.ops?.normal, edges.length),
       reduce: checkOpLists("reduce", options.ops?.reduce, edges.length),
@@ -269,6 +281,7 @@ export function createDartsSupernet(store: ParamStore, options: DartsSupernetOpt
   let reductionPrev = false;
   for (let i = 0; i < o.layers; i++) {
     const name = `cells.${i}`;
+    const firstVariable = store.trainable.length;
     const reduction = reductions.includes(i);
     if (reduction) c *= 2;
     const preprocess0: DartsCellParams["preprocess0"] = reductionPrev
@@ -312,6 +325,7 @@ export function createDartsSupernet(store: ParamStore, options: DartsSupernetOpt
       preprocess1,
       edges: cellEdges,
       poolBn,
+      variables: store.trainable.slice(firstVariable),
     });
     reductionPrev = reduction;
     [cPrevPrev, cPrev] = [cPrev, multiplier * c];
@@ -564,17 +578,16 @@ export function dartsForward(
     const stem = batchNorm(net.stem.bn, conv(net.stem.conv, x), mode);
     let [s0, s1] = [stem, stem];
     net.cells.forEach((cell, i) => {
-      const out = cellForward(
-        net,
-        i,
-        cell,
-        s0,
-        s1,
-        cell.reduction ? flat.reduce : flat.normal,
-        mode,
-        options.noiseSeed,
-      );
-      [s0, s1] = [s1, out];
+      const { w, rowStart, edges } = cell.reduction ? flat.reduce : flat.normal;
+      const run = ([a, b, cw, ce]: tf.Tensor[]) =>
+        cellForward(net, i, cell, a as tf.Tensor4D, b as tf.Tensor4D, {
+          w: cw as tf.Tensor1D,
+          rowStart,
+          edges: ce as tf.Tensor1D,
+        }, mode, options.noiseSeed);
+      const inputs = [s0, s1, w, edges];
+      const out = o.recompute && mode === "train" ? recomputed(run, inputs, cell.variables) : run(inputs);
+      [s0, s1] = [s1, out as tf.Tensor4D];
     });
     return linear(net.classifier, tf.mean(s1, [1, 2]) as tf.Tensor2D);
   });

@@ -578,6 +578,70 @@ for (const backend of ["cpu", "wasm"] as const) {
   }
 }
 
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`darts supernet (${backend}): recomputed cells give the stored pass's loss, statistics and eval logits bit for bit, its gradients to rounding`, async () => {
+    await onBackend(backend, () => {
+      for (const { name, options } of REFERENCE_CASES) {
+        const shapeStore = new ParamStore();
+        const shape = createDartsSupernet(shapeStore, { channels: 4, layers: 3, ...options }).options;
+        shapeStore.dispose();
+        const rows = (kind: "normal" | "reduce", seed: number) =>
+          shape.ops[kind].map((ops, e) => tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e)));
+        const edges = shape.ops.normal.length;
+        const arch: Arch = {
+          alpha: { normal: rows("normal", 10), reduce: rows("reduce", 50) },
+          beta: {
+            normal: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 90)),
+            reduce: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 91)),
+          },
+        };
+        const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+        const stored = runCase(options, arch, x, false);
+        const again = runCase({ ...options, recompute: true }, arch, x, false);
+        // The forward is the same computation: running statistics moved once, not once more in the backward.
+        for (const k of ["loss", "eval", "stats", "poolStats"] as const) {
+          assert.deepEqual(again[k], stored[k], `${name}: ${k}`);
+        }
+        // Gradients of tensors several cells read (α, β, the stem) add up in another order.
+        assert.ok(relativeError(again.arch, stored.arch) < 1e-5, `${name}: α and β gradients`);
+        assert.ok(relativeError(again.w, stored.w) < 1e-5, `${name}: weight gradients`);
+        assert.ok(again.w.some((v) => v !== 0), `${name}: weight gradients are there`);
+        x.dispose();
+        [...arch.alpha.normal, ...arch.alpha.reduce, arch.beta.normal, arch.beta.reduce].forEach((v) =>
+          v.dispose()
+        );
+      }
+    });
+  });
+}
+
+Deno.test("darts supernet: recomputed cells hold a fraction of the activation memory (peak bytes of a train step)", async () => {
+  await onBackend("wasm", async () => {
+    const peak = async (recompute: boolean) => {
+      const store = new ParamStore(2);
+      const net = createDartsSupernet(store, { channels: 8, layers: 8, recompute });
+      const x = tf.randomNormal([4, 16, 16, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+      const alpha = tf.variable(tf.zeros([14, 8]));
+      const step = () =>
+        tf.tidy(() => {
+          const w = () => ({ normal: { ops: tf.softmax(alpha) as tf.Tensor2D }, reduce: { ops: tf.softmax(alpha) as tf.Tensor2D } });
+          tf.variableGrads(() => tf.sum(dartsForward(net, x, w(), "train")) as tf.Scalar, [alpha, ...store.trainable]);
+        });
+      step(); // constant caches
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(step);
+      assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+      x.dispose();
+      alpha.dispose();
+      store.dispose();
+      return info.peakBytes - info.newBytes;
+    };
+    const [stored, recomputedPeak] = [await peak(false), await peak(true)];
+    console.log(`peak bytes of a train step: stored ${stored}, recomputed ${recomputedPeak}`);
+    assert.ok(recomputedPeak < 0.4 * stored, `recomputed ${recomputedPeak} vs stored ${stored}`);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Spaces as data, the noise op, errors, leaks
 
