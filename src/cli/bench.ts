@@ -49,9 +49,14 @@ const nb201 = (channels: number, cellsPerStage: number, size: number): StepPrese
   size,
   peer: { script: "torch_nb201_step.py", args: [channels, cellsPerStage, 64, size].map(String) },
 });
-const darts = (channels: number, layers: number, size: number, pc?: number): StepPreset => ({
+const darts = (
+  channels: number,
+  layers: number,
+  size: number,
+  { pc, recompute }: { pc?: number; recompute?: boolean } = {},
+): StepPreset => ({
   space: "darts",
-  model: { channels, layers },
+  model: { channels, layers, ...(recompute ? { recompute } : {}) },
   ...(pc ? { partialChannels: pc } : {}),
   batch: 64,
   size,
@@ -64,15 +69,16 @@ const darts = (channels: number, layers: number, size: number, pc?: number): Ste
 /**
  * The issue's step presets, named after their space: NB201 at `cpu` (C=8, N=2, 16x16) and `paper`
  * (C=16, N=5, 32x32); the DARTS space at `cpu` (C=8, 5 cells, 16x16) and `paper` (C=16, 8 cells,
- * 32x32), with and without PC-DARTS' K=4; batch 64.
+ * 32x32), with and without PC-DARTS' K=4; batch 64. `darts-paper` recomputes each cell in the backward
+ * pass (`recompute`): stored, its activations need more than wasm32's 4 GiB (PyTorch's peer keeps them).
  */
 export const BENCH_PRESETS: Record<string, StepPreset> = {
   "nb201-cpu": nb201(8, 2, 16),
   "nb201-paper": nb201(16, 5, 32),
   "darts-cpu": darts(8, 5, 16),
-  "darts-paper": darts(16, 8, 32),
-  "pc-darts-cpu": darts(8, 5, 16, 4),
-  "pc-darts-paper": darts(16, 8, 32, 4),
+  "darts-paper": darts(16, 8, 32, { recompute: true }),
+  "pc-darts-cpu": darts(8, 5, 16, { pc: 4 }),
+  "pc-darts-paper": darts(16, 8, 32, { pc: 4 }),
 };
 
 /** One row of the step table. */
@@ -167,6 +173,17 @@ export function benchStep(
   };
 }
 
+/**
+ * Runs the peer script (argv[1] on) as its own `__main__`, then prints the process's peak resident
+ * memory, which the scripts do not report.
+ */
+const PEER_WRAPPER = `import resource, runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    print(f"peak rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")`;
+
 /** The PyTorch peer's figure for a preset on `threads` threads, or why there is none. */
 export async function torchPeer(
   preset: StepPreset,
@@ -181,6 +198,8 @@ export async function torchPeer(
   }
   for (const python of ["/usr/bin/python3", "python3"]) {
     const args = [
+      "-c",
+      PEER_WRAPPER,
       script,
       ...preset.peer.args,
       ...(preset.peer.script === "torch_nb201_step.py"
@@ -194,14 +213,18 @@ export async function torchPeer(
       const text = new TextDecoder().decode(out.stdout);
       const m = text.match(/^torch (\S+) threads=(\d+).*: (\d+) ms\/step/m);
       if (!out.success || !m) continue;
+      const figure = (re: RegExp) => {
+        const f = text.match(re);
+        return f ? Number(f[1]) : null;
+      };
       return {
         engine: `pytorch ${m[1]} (${m[2]} thread${m[2] === "1" ? "" : "s"})`,
         preset: "",
         msPerStep: Number(m[3]),
         imagesPerSecond: (2 * preset.batch * 1000) / Number(m[3]),
-        peakRssMiB: null,
+        peakRssMiB: figure(/^peak rss (\d+) MiB/m),
         leakedTensorsPerStep: null,
-        weights: text.match(/(\d+) weights/) ? Number(text.match(/(\d+) weights/)![1]) : null,
+        weights: figure(/(\d+) weights/),
         note: "peer",
       };
     } catch { /* try the next interpreter */ }

@@ -95,6 +95,8 @@ const HELP = `deno task search [options]
                            data/cifar10) when missing; for cifar10 data only (the paper preset)
   --limit N --batch-size N --downsample N --augment --no-augment --cutout N
   --channels N --cells N   supernet C and cells (NB201: cells per stage N; DARTS spaces: cells in all)
+  --recompute              DARTS spaces: recompute each cell in the backward pass (a third of the memory,
+                           ~1.3x the time; for the paper preset on wasm, whose memory ends at 4 GiB)
   --no-eval                skip the per-epoch evaluation pass on the validation half
 
   --json                   print the summary as JSON on stdout at the end
@@ -148,6 +150,7 @@ const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
   cutout: "value",
   channels: "value",
   cells: "value",
+  recompute: "switch",
   "no-eval": "switch",
   json: "switch",
   quiet: "switch",
@@ -360,6 +363,7 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     model: defined({
       channels: num("channels", one("channels")),
       cells: num("cells", one("cells")),
+      recompute: seen.has("recompute") ? true : undefined,
     }),
     data: defined({
       path: one("data"),

@@ -388,7 +388,8 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
   const preset = o.preset ?? "cpu";
   const p = presetByName(preset, space);
   const data = merged("data", p.data, o.data, ["path", "limit"]) as DataConfig;
-  const model = merged("model", p.model, o.model) as ModelConfig;
+  // A space's optional model fields (absent from its presets) are known too.
+  const model = merged("model", p.model, o.model, Object.keys(spaceByName(space).modelChecks)) as ModelConfig;
   const config: SearchConfig = {
     space,
     method: o.method ?? "sa",

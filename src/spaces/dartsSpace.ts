@@ -10,7 +10,7 @@
 import * as tf from "../deps/tfjs_core.ts";
 import { alphaStats, softmaxRows } from "../metrics/architecture.ts";
 import { nameSeed } from "../ops/params.ts";
-import { integer } from "../search/valueChecks.ts";
+import { boolean, integer } from "../search/valueChecks.ts";
 import { createDartsSupernet, dartsForward, edgeSoftmax } from "../supernet/darts.ts";
 import {
   countDartsOp,
@@ -37,6 +37,13 @@ export type DartsModelConfig = {
   channels: number;
   /** Cells; reductions at ⌊layers/3⌋ and ⌊2·layers/3⌋. */
   layers: number;
+  /**
+   * Recompute each cell's activations in the backward pass instead of keeping them (gradient
+   * checkpointing): a train step then holds about a third of the memory, for ~1.3× its time; the
+   * gradients equal the stored ones up to float rounding. For the paper size on wasm, whose memory ends at
+   * 4 GiB. Default false.
+   */
+  recompute?: boolean;
 };
 
 const NO_AUGMENT = { augment: false, cutout: 0, splitSeed: 0 };
@@ -60,7 +67,8 @@ export const DARTS_PRESETS: Readonly<Record<string, Readonly<SpacePreset<DartsMo
   },
   paper: {
     description: "DARTS' setting (SPECS §2.4): C=16, 8 cells, full CIFAR-10 32x32 split 25k/25k, batch 64, " +
-      "pad-4 crop + flip, 50 epochs; needs a GPU and the official CIFAR-10 binaries",
+      "pad-4 crop + flip, 50 epochs; needs a GPU and the official CIFAR-10 binaries (on wasm, whose memory " +
+      "ends at 4 GiB, add --recompute)",
     epochs: 50,
     model: { channels: 16, layers: 8 },
     data: { format: "cifar10", downsample: 0, batchSize: 64, ...NO_AUGMENT, augment: true },
@@ -101,6 +109,7 @@ function dartsFamilySpace(
     modelChecks: {
       channels: (n, v) => integer(n, v, 1, MODEL_BOUNDS.channels),
       layers: (n, v) => integer(n, v, 3, MODEL_BOUNDS.layers),
+      recompute: (n, v) => v === undefined || boolean(n, v),
     },
     ops,
     check({ model, partialChannels = 1 }) {
@@ -147,6 +156,7 @@ function dartsFamilySpace(
           const net = createDartsSupernet(store, {
             channels: model.channels,
             layers: model.layers,
+            recompute: model.recompute,
             ...input,
             ops: { normal: table.normal, reduce: table.reduce },
             partialChannels: partialChannels ?? 1,

@@ -580,11 +580,20 @@ export function dartsForward(
     net.cells.forEach((cell, i) => {
       const { w, rowStart, edges } = cell.reduction ? flat.reduce : flat.normal;
       const run = ([a, b, cw, ce]: tf.Tensor[]) =>
-        cellForward(net, i, cell, a as tf.Tensor4D, b as tf.Tensor4D, {
-          w: cw as tf.Tensor1D,
-          rowStart,
-          edges: ce as tf.Tensor1D,
-        }, mode, options.noiseSeed);
+        cellForward(
+          net,
+          i,
+          cell,
+          a as tf.Tensor4D,
+          b as tf.Tensor4D,
+          {
+            w: cw as tf.Tensor1D,
+            rowStart,
+            edges: ce as tf.Tensor1D,
+          },
+          mode,
+          options.noiseSeed,
+        );
       const inputs = [s0, s1, w, edges];
       const out = o.recompute && mode === "train" ? recomputed(run, inputs, cell.variables) : run(inputs);
       [s0, s1] = [s1, out as tf.Tensor4D];

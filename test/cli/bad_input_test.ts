@@ -391,6 +391,7 @@ cliCases("numbers", [
   { name: "fractional epochs", args: ["--epochs", "2.5"], message: /epochs must be an integer ≥ 1, got 2.5/ },
   { name: "absurd seed", args: ["--seed", "1e10"], message: /seed must be at most 4294967295/ },
   { name: "absurd channels", args: ["--channels", "100000"], message: /model.channels must be at most/ },
+  { name: "recompute on NB201", args: ["--recompute"], message: /unknown model option "recompute"/ },
   { name: "absurd batch size", args: ["--batch-size", "1e7"], message: /data.batchSize must be at most/ },
   { name: "nu out of range", args: ["--nu", "1.5"], message: /ν must be in \[0, 1\], got 1.5/ },
   { name: "zero grad clip", args: ["--grad-clip", "0"], message: /gradClip must be > 0, got 0/ },

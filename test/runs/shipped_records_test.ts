@@ -33,7 +33,8 @@ Deno.test("shipped records: a record's first epoch re-run from its config equals
     // DARTS-space epoch takes minutes: `deno task records verify --epochs 1 <name>` checks those).
     const records = await Promise.all(names.map((n) => readRecord(SHIPPED_RECORDS, n)));
     const record = records.find((r) =>
-      (r.config.methodOptions.warmupEpochs ?? 0) === 0 && r.config.method === "sa" && r.config.space === "nb201"
+      (r.config.methodOptions.warmupEpochs ?? 0) === 0 && r.config.method === "sa" &&
+      r.config.space === "nb201"
     );
     assert.ok(record, "an SA record without warm-up");
     const again = await rerun(record.config, 1);

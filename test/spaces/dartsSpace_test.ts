@@ -85,4 +85,40 @@ Deno.test("darts space: bad input is a clear error before anything runs", () => 
   );
   assert.throws(() => tiny({ model: { cellsPerStage: 2 } }), /unknown model option "cellsPerStage"/);
   assert.throws(() => tiny({ model: { layers: 2 } }), /model.layers must be an integer ≥ 3/);
+  assert.throws(
+    () => tiny({ model: { recompute: "yes" } }),
+    /model.recompute must be true or false, got "yes"/,
+  );
+  assert.throws(
+    () => searchConfig({ preset: "smoke", model: { recompute: true } }),
+    /unknown model option "recompute"/,
+    "NB201 keeps its activations",
+  );
+});
+
+Deno.test("darts space: model.recompute (per-cell recomputation) searches as the stored pass does, to rounding", async () => {
+  await onBackend("wasm", async () => {
+    const run = async (config: ReturnType<typeof tiny>) => {
+      let result: Awaited<ReturnType<typeof search>> | undefined;
+      const info = await tf.profile(async () => {
+        result = await search(config, { data });
+      });
+      return { ...result!, peakBytes: info.peakBytes };
+    };
+    const stored = await run(tiny({ epochs: 1 }));
+    const config = tiny({ epochs: 1, model: { recompute: true } });
+    assert.equal(config.model.recompute, true);
+    const recomputed = await run(config);
+    assert.ok(
+      recomputed.peakBytes < 0.8 * stored.peakBytes,
+      `peak ${recomputed.peakBytes} B recomputed vs ${stored.peakBytes} B stored: the option reached the supernet`,
+    );
+    const arch = (r: typeof stored) => Object.values(r.summary.arch as Record<string, number[][]>).flat(2);
+    const [a, b] = [arch(stored), arch(recomputed)];
+    assert.equal(b.length, 2 * 14 * 8);
+    assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-5), "α after an epoch agrees to 1e-5");
+    assert.ok(
+      Math.abs((stored.metrics[0].trainLoss as number) - (recomputed.metrics[0].trainLoss as number)) < 1e-4,
+    );
+  });
 });

@@ -586,7 +586,9 @@ for (const backend of ["cpu", "wasm"] as const) {
         const shape = createDartsSupernet(shapeStore, { channels: 4, layers: 3, ...options }).options;
         shapeStore.dispose();
         const rows = (kind: "normal" | "reduce", seed: number) =>
-          shape.ops[kind].map((ops, e) => tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e)));
+          shape.ops[kind].map((ops, e) =>
+            tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e))
+          );
         const edges = shape.ops.normal.length;
         const arch: Arch = {
           alpha: { normal: rows("normal", 10), reduce: rows("reduce", 50) },
@@ -624,8 +626,14 @@ Deno.test("darts supernet: recomputed cells hold a fraction of the activation me
       const alpha = tf.variable(tf.zeros([14, 8]));
       const step = () =>
         tf.tidy(() => {
-          const w = () => ({ normal: { ops: tf.softmax(alpha) as tf.Tensor2D }, reduce: { ops: tf.softmax(alpha) as tf.Tensor2D } });
-          tf.variableGrads(() => tf.sum(dartsForward(net, x, w(), "train")) as tf.Scalar, [alpha, ...store.trainable]);
+          const w = () => ({
+            normal: { ops: tf.softmax(alpha) as tf.Tensor2D },
+            reduce: { ops: tf.softmax(alpha) as tf.Tensor2D },
+          });
+          tf.variableGrads(() => tf.sum(dartsForward(net, x, w(), "train")) as tf.Scalar, [
+            alpha,
+            ...store.trainable,
+          ]);
         });
       step(); // constant caches
       const before = tf.memory().numTensors;
