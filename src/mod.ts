@@ -40,7 +40,7 @@ export type {
   SearchConfig,
   SearchConfigOptions,
 } from "./search/config.ts";
-export { NonFiniteLossError, search } from "./search/search.ts";
+export { NonFiniteLossError, RunInterruptedError, search } from "./search/search.ts";
 export type { SearchOptions, SearchProgress, SearchResult, SearchSummary } from "./search/search.ts";
 export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } from "./search/cache.ts";
 export type { CachedSearchOptions } from "./search/cache.ts";

@@ -140,8 +140,9 @@ export function benchStep(
   const valid = batch(seed + 20);
   const ctx = { epoch: 0, step: 0, seed, training: true };
   const stepper = {
-    logits: (x: tf.Tensor4D) =>
+    output: (x: tf.Tensor4D) =>
       net.forward(x, archWeights(space.archParams, arch, method, ctx), "train", ctx),
+    task: space.task,
     arch: { vars: Object.values(arch), optimizer: aOpt },
     weights: { vars: weights.trainable, optimizer: wOpt, gradClip: 5 },
   };

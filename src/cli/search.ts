@@ -20,7 +20,7 @@ import {
 } from "../search/config.ts";
 import { SEARCH_SPACES, spaceByName } from "../spaces/mod.ts";
 import { didYouMean } from "../search/didYouMean.ts";
-import { search, SearchInterruptedError, type SearchProgress } from "../search/search.ts";
+import { RunInterruptedError, search, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
 import { formatDuration } from "../search/duration.ts";
 import type { MetricsRow } from "../runs/runFolder.ts";
@@ -606,7 +606,7 @@ async function main(args: string[]): Promise<void> {
       stepsDone = 0;
     },
   }).catch((e) => {
-    if (!(e instanceof SearchInterruptedError)) throw e;
+    if (!(e instanceof RunInterruptedError)) throw e;
     // One line for what happened, one with the command that continues (or, with nothing kept, restarts).
     const again = e.epochsDone > 0 && !args.includes("--resume") ? [...args, "--resume"] : args;
     console.error(`sadarts search: ${e.message.replace(/; resume it with resume: true$/, "")}`);

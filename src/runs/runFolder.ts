@@ -246,7 +246,7 @@ export function historyFrame(rows: readonly object[]): pl.DataFrame {
 /** Rewrite the history tables from the full history (cheap: tens of epochs). */
 export async function writeHistory(
   dir: string,
-  metrics: readonly Partial<MetricsRow>[],
+  metrics: readonly object[],
   alpha: readonly AlphaRow[],
 ): Promise<void> {
   const paths = runPaths(dir);

@@ -4,7 +4,7 @@
  * @module
  */
 export * from "./optimizers.ts";
-export * from "./loss.ts";
+export * from "../tasks/mod.ts";
 export * from "./step.ts";
 export * from "./config.ts";
 export * from "./search.ts";

@@ -10,10 +10,9 @@
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
-import { correctCount, crossEntropy } from "./loss.ts";
 import { withoutWeightGradients } from "../ops/gradientScope.ts";
 import type { Optimizer } from "./optimizers.ts";
-import type { Batch, FirstOrderStepper, HalfStepResult } from "./step.ts";
+import { type Batch, type FirstOrderStepper, type HalfStepResult, scoredLoss } from "./step.ts";
 
 /** Settings of the unrolled α step. */
 export interface SecondOrderOptions {
@@ -62,7 +61,7 @@ export interface SecondOrderOptions {
  * w + ε·dw', w − ε·dw') update them; the validation forward at w' does not when
  * `o.runningStats` is given (architect.py runs it on a discarded copy of the model), and does otherwise.
  *
- * Returns the validation batch's cross-entropy (regularizer excluded) and correct count **at w'**: the
+ * Returns the validation batch's loss (regularizer excluded) and score sum **at w'**: the
  * loss architect.py backpropagates and xautodl's DARTS-V2 logs as the arch loss. Leaks no tensor; on an
  * exception the weights are still restored.
  */
@@ -80,10 +79,10 @@ export function secondOrderArchStep(
       `secondOrderArchStep: ${momentumBuffers.length} momentum buffers for ${weights.length} weights`,
     );
   }
-  const trainLoss = () => crossEntropy(s.logits(train.x, "weights"), train.y);
+  const trainLoss = () => s.task.loss(s.output(train.x, "weights"), train.y);
+  const validLoss = scoredLoss(s, valid, "alpha", s.arch.regularizer);
   // The weights' own tensors (tf.clone shares the data): assigning them back restores w exactly.
   const saved = weights.map((v) => tf.clone(v));
-  let stats: tf.Tensor | undefined;
   try {
     tf.tidy(() => {
       // 1. The virtual step (architect.py's _compute_unrolled_model).
@@ -97,13 +96,7 @@ export function secondOrderArchStep(
 
       // 2. Gradients of the validation loss at w'.
       const statsBefore = runningStats?.map((b) => tf.clone(b));
-      const { grads } = tf.variableGrads(() => {
-        const z = s.logits(valid.x, "alpha");
-        const ce = crossEntropy(z, valid.y);
-        stats = tf.keep(tf.stack([ce, correctCount(z, valid.y)]));
-        const reg = s.arch.regularizer;
-        return reg ? tf.add(ce, reg()) as tf.Scalar : ce;
-      }, [...arch, ...weights]);
+      const { grads } = tf.variableGrads(validLoss.loss, [...arch, ...weights]);
       runningStats?.forEach((b, i) => b.assign(statsBefore![i]));
       const dW = weights.map((v) => grads[v.name]);
 
@@ -128,7 +121,7 @@ export function secondOrderArchStep(
       s.arch.optimizer.step(g);
     });
   } catch (e) {
-    stats?.dispose(); // kept past the tidy for the result that will not come
+    validLoss.dispose(); // kept past the tidy for the result that will not come
     throw e;
   } finally {
     // Normally a no-op (already restored); after an exception it undoes the virtual or shifted step.
@@ -137,9 +130,7 @@ export function secondOrderArchStep(
     });
     saved.forEach((t) => t.dispose());
   }
-  const [ce, correct] = stats!.dataSync();
-  stats!.dispose();
-  return { loss: ce, correct, count: valid.y.shape[0] };
+  return validLoss.result();
 }
 
 /**

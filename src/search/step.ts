@@ -2,39 +2,41 @@
  * One first-order bi-level search step: α on a validation batch (plus any α regularizer), then the
  * weights on a training batch with global-norm gradient clipping. Gradients are taken only for the
  * variables each step owns, and fused ops skip their weight gradients in the α step. Each half reports
- * its batch's cross-entropy and number of correct predictions, read from the forward pass it already
- * made (one device read per half).
+ * its batch's loss and score sum under the space's task, read from the forward pass it already made
+ * (one device read per half).
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
-import { correctCount, crossEntropy } from "./loss.ts";
 import { withoutWeightGradients } from "../ops/gradientScope.ts";
+import type { Task } from "../tasks/task.ts";
 import type { Optimizer } from "./optimizers.ts";
 
-/** A labelled batch: NHWC images and integer labels. */
+/** A batch: NHWC inputs and what the task scores the output against (classification: integer labels). */
 export interface Batch {
   x: tf.Tensor4D;
-  y: tf.Tensor1D;
+  y: tf.Tensor;
 }
 
 /** Which half of a step a forward pass belongs to (stochastic samplers draw fresh noise for each). */
 export type StepPass = "alpha" | "weights";
 
-/** What a first-order step needs: the model as logits of a batch, and who owns which variables. */
+/** What a first-order step needs: the model's output for a batch, its task, and who owns which variables. */
 export interface FirstOrderStepper {
-  /** Logits of `x` in train mode with the current α, for the given half of the step. */
-  logits: (x: tf.Tensor4D, pass: StepPass) => tf.Tensor2D;
+  /** The output for `x` in train mode with the current α, for the given half of the step. */
+  output: (x: tf.Tensor4D, pass: StepPass) => tf.Tensor;
+  /** The loss both halves minimize and the score they report. */
+  task: Task;
   arch: { vars: tf.Variable[]; optimizer: Optimizer; regularizer?: () => tf.Scalar };
   weights: { vars: tf.Variable[]; optimizer: Optimizer; gradClip?: number };
 }
 
 /** What one half-step saw on its batch (before its update). */
 export interface HalfStepResult {
-  /** Mean cross-entropy of the batch (the α regularizer excluded). */
+  /** The task's mean loss on the batch (the α regularizer excluded). */
   loss: number;
-  /** Correct top-1 predictions in the batch. */
-  correct: number;
-  /** Images in the batch. */
+  /** The sum of the task's per-example score over the batch (classification: 100 per correct). */
+  scoreSum: number;
+  /** Examples in the batch. */
   count: number;
 }
 
@@ -46,56 +48,75 @@ export interface StepLosses {
   weights: HalfStepResult;
 }
 
-function update(
-  vars: tf.Variable[],
-  optimizer: Optimizer,
+/**
+ * The objective of a half-step on `batch` (the task's loss, plus `extra`), keeping its loss and score
+ * sum for `result()`, which reads them (one device read) and frees them; `dispose()` frees them unread.
+ */
+export function scoredLoss(
+  s: FirstOrderStepper,
   batch: Batch,
-  logits: (x: tf.Tensor4D) => tf.Tensor2D,
+  pass: StepPass,
   extra?: () => tf.Scalar,
-  clip?: number,
-  weights = true,
-): HalfStepResult {
+): { loss: () => tf.Scalar; result: () => HalfStepResult; dispose: () => void } {
   let stats: tf.Tensor | undefined;
-  const loss = () => {
-    const z = logits(batch.x);
-    const ce = crossEntropy(z, batch.y);
-    stats = tf.keep(tf.stack([ce, correctCount(z, batch.y)]));
-    return extra ? tf.add(ce, extra()) as tf.Scalar : ce;
+  return {
+    loss: () => {
+      const out = s.output(batch.x, pass);
+      const loss = s.task.loss(out, batch.y);
+      stats = tf.keep(tf.stack([loss, s.task.scoreSum(out, batch.y)]));
+      return extra ? tf.add(loss, extra()) as tf.Scalar : loss;
+    },
+    result: () => {
+      const [loss, scoreSum] = stats!.dataSync();
+      stats!.dispose();
+      return { loss, scoreSum, count: batch.y.shape[0] };
+    },
+    dispose: () => stats?.dispose(),
   };
-  tf.tidy(() => {
-    const { grads } = weights
-      ? tf.variableGrads(loss, vars)
-      : withoutWeightGradients(() => tf.variableGrads(loss, vars));
-    optimizer.step(vars.map((v) => grads[v.name]), { maxGradNorm: clip });
-  });
-  const [ce, correct] = stats!.dataSync();
-  stats!.dispose();
-  return { loss: ce, correct, count: batch.y.shape[0] };
 }
 
-/** The α half: one optimizer step of α on `valid` (cross-entropy plus the regularizer). */
+function update(
+  s: FirstOrderStepper,
+  pass: StepPass,
+  batch: Batch,
+  { vars, optimizer, extra, clip }: {
+    vars: tf.Variable[];
+    optimizer: Optimizer;
+    extra?: () => tf.Scalar;
+    clip?: number;
+  },
+): HalfStepResult {
+  const objective = scoredLoss(s, batch, pass, extra);
+  try {
+    tf.tidy(() => {
+      const { grads } = pass === "weights"
+        ? tf.variableGrads(objective.loss, vars)
+        : withoutWeightGradients(() => tf.variableGrads(objective.loss, vars));
+      optimizer.step(vars.map((v) => grads[v.name]), { maxGradNorm: clip });
+    });
+  } catch (e) {
+    objective.dispose();
+    throw e;
+  }
+  return objective.result();
+}
+
+/** The α half: one optimizer step of α on `valid` (the task's loss plus the regularizer). */
 export function archStep(s: FirstOrderStepper, valid: Batch): HalfStepResult {
-  return update(
-    s.arch.vars,
-    s.arch.optimizer,
-    valid,
-    (x) => s.logits(x, "alpha"),
-    s.arch.regularizer,
-    undefined,
-    false,
-  );
+  return update(s, "alpha", valid, {
+    vars: s.arch.vars,
+    optimizer: s.arch.optimizer,
+    extra: s.arch.regularizer,
+  });
 }
 
 /** The weight half: one optimizer step of the weights on `train`, gradients clipped. */
 export function weightStep(s: FirstOrderStepper, train: Batch): HalfStepResult {
-  return update(
-    s.weights.vars,
-    s.weights.optimizer,
-    train,
-    (x) => s.logits(x, "weights"),
-    undefined,
-    s.weights.gradClip,
-  );
+  return update(s, "weights", train, {
+    vars: s.weights.vars,
+    optimizer: s.weights.optimizer,
+    clip: s.weights.gradClip,
+  });
 }
 
 /**

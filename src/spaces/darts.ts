@@ -17,6 +17,7 @@
  * @module
  */
 import { didYouMean } from "../search/didYouMean.ts";
+import { dartsEdges, nodeEdgeRanges } from "../supernet/dartsTopology.ts";
 import { closestEdge as closestRow, softmaxRows } from "../metrics/architecture.ts";
 import {
   DARTS_CELL_TYPES,
@@ -50,22 +51,19 @@ export interface DartsEdge {
   readonly label: string;
 }
 
-/** Row offset of node `node`'s first edge: 0, 2, 5, 9. */
-function nodeOffset(node: number): number {
-  return (node * (node + 3)) / 2;
-}
+/** Per node, the [start, end) rows of its incoming edges: [0, 2], [2, 5], [5, 9], [9, 14]. */
+const NODE_ROWS = nodeEdgeRanges(DARTS_NODES);
 
-/** The 14 edges in α's row order (node-major; within a node, by input index). */
-export const DARTS_EDGES: readonly DartsEdge[] = Array.from(
-  { length: DARTS_NODES },
-  (_, node) =>
-    Array.from({ length: node + 2 }, (_, input) => ({
-      index: nodeOffset(node) + input,
-      node,
-      input,
-      label: `n${node}<-${DARTS_STATE_NAMES[input]}`,
-    })),
-).flat();
+/** Row offset of node `node`'s first edge: 0, 2, 5, 9. */
+const nodeOffset = (node: number) => NODE_ROWS[node][0];
+
+/** The 14 edges in α's row order (node-major; within a node, by input index): the supernet's. */
+export const DARTS_EDGES: readonly DartsEdge[] = dartsEdges(DARTS_NODES).map(({ from, to }, index) => ({
+  index,
+  node: to,
+  input: from,
+  label: `n${to}<-${DARTS_STATE_NAMES[from]}`,
+}));
 
 /**
  * The row of the edge into intermediate node `node` (0–3) from state `input` (0 = c_{k-2}, 1 = c_{k-1},
@@ -653,10 +651,7 @@ export function pcDartsEdgeWeights(beta: readonly number[]): number[] {
       `pcDartsEdgeWeights: give 14 finite edge parameters β (one per edge), got ${describe(beta)}`,
     );
   }
-  return Array.from({ length: DARTS_NODES }, (_, node) => {
-    const segment = beta.slice(nodeOffset(node), nodeOffset(node) + node + 2);
-    return softmaxRows([segment])[0];
-  }).flat();
+  return NODE_ROWS.flatMap(([start, end]) => softmaxRows([beta.slice(start, end)])[0]);
 }
 
 /**
@@ -697,7 +692,8 @@ export function deriveDartsCell(
   };
   const genes: DartsGene[] = [];
   for (let node = 0; node < DARTS_NODES; node++) {
-    const rows = Array.from({ length: node + 2 }, (_, input) => nodeOffset(node) + input);
+    const [start, end] = NODE_ROWS[node];
+    const rows = Array.from({ length: end - start }, (_, i) => start + i);
     const score = (e: number) => Math.max(...candidates(e).map((k) => W[e][k]));
     // Array.prototype.sort is stable, as Python's sorted: equal edges keep their input order.
     const kept = rows.map((e) => ({ e, s: score(e) })).sort((a, b) => b.s - a.s).slice(0, 2);

@@ -7,6 +7,7 @@
  * needs training from scratch.
  * @module
  */
+import { CLASSIFICATION } from "../tasks/classification.ts";
 import * as tf from "../deps/tfjs_core.ts";
 import { alphaStats, softmaxRows } from "../metrics/architecture.ts";
 import { nameSeed } from "../ops/params.ts";
@@ -152,6 +153,7 @@ function dartsFamilySpace(
         });
       return {
         archParams,
+        task: CLASSIFICATION,
         createSupernet(store, input) {
           const net = createDartsSupernet(store, {
             channels: model.channels,

@@ -5,6 +5,7 @@
  * per node (../supernet/nb201.ts); the derived cell is the same (β scales all of an edge's ops alike).
  * @module
  */
+import { CLASSIFICATION } from "../tasks/classification.ts";
 import { loadNb201, type Nb201Table } from "../benchmarks/nb201.ts";
 import { alphaStats, closestEdge, softmaxRows } from "../metrics/architecture.ts";
 import * as tf from "../deps/tfjs_core.ts";
@@ -134,6 +135,7 @@ export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
     return {
       benchmark: table,
       archParams,
+      task: CLASSIFICATION,
       createSupernet(store, input) {
         const net = createNb201Supernet(store, {
           ...model,

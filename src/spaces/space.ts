@@ -11,6 +11,7 @@ import type { Mode, ParamStore } from "../ops/params.ts";
 import { softmaxRows } from "../metrics/architecture.ts";
 import type { DataConfig } from "../search/config.ts";
 import type { SamplerContext } from "../samplers/sampler.ts";
+import type { Task } from "../tasks/task.ts";
 
 /**
  * One architecture parameter: a matrix with one row per edge.
@@ -40,20 +41,21 @@ export interface SupernetInput {
   inputChannels: number;
 }
 
-/** A supernet: its weights, and its logits for a batch given every architecture parameter's weights. */
+/** A supernet: its weights, and its output for a batch given every architecture parameter's weights. */
 export interface Supernet {
   /** The weights (trained by the weight step; checkpointed as `w/<name>`). */
   readonly store: ParamStore;
   /**
-   * Logits for the NHWC batch `x`. `weights` holds, per architecture parameter name, the sampled op
-   * weights (`role: "ops"`) or the raw parameter (`role: "edges"`). Called inside the caller's tidy.
+   * The output for the NHWC batch `x`, what the space's task scores (classification: logits [batch,
+   * classes]). `weights` holds, per architecture parameter name, the sampled op weights (`role: "ops"`)
+   * or the raw parameter (`role: "edges"`). Called inside the caller's tidy.
    */
   forward(
     x: tf.Tensor4D,
     weights: Readonly<Record<string, tf.Tensor2D>>,
     mode: Mode,
     ctx?: SamplerContext,
-  ): tf.Tensor2D;
+  ): tf.Tensor;
 }
 
 /** Architecture parameters' values by name, as plain rows. */
@@ -82,6 +84,8 @@ export interface SpaceRun {
   readonly benchmark?: unknown;
   /** The architecture parameters, in the order they are created and checkpointed. */
   readonly archParams: readonly ArchParamSpec[];
+  /** What the supernet's output is scored by: the loss both halves of a step minimize, the records' score. */
+  readonly task: Task;
   /** Build the supernet's weights in `store`. */
   createSupernet(store: ParamStore, input: SupernetInput): Supernet;
   /** The derived architecture of `arch` as the space's genotype string. */

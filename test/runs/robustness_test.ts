@@ -10,7 +10,7 @@ import { loadSearchData } from "../../src/data/searchData.ts";
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint } from "../../src/runs/checkpoint.ts";
 import { runPaths } from "../../src/runs/runFolder.ts";
 import { searchConfig, type SearchConfigOptions } from "../../src/search/config.ts";
-import { NonFiniteLossError, search, SearchInterruptedError } from "../../src/search/search.ts";
+import { NonFiniteLossError, RunInterruptedError, search } from "../../src/search/search.ts";
 import { onBackend } from "../helpers.ts";
 
 const table = loadNb201();
@@ -286,7 +286,7 @@ Deno.test("14: a checkpoint of the previous layout (no checksum, no config) resu
       out,
       signal: ac.signal,
       onEpoch: (r) => r.epoch === 1 && ac.abort(),
-    }).catch((e) => assert.ok(e instanceof SearchInterruptedError, String(e)));
+    }).catch((e) => assert.ok(e instanceof RunInterruptedError, String(e)));
     const path = runPaths(out).checkpoint;
     await rewriteLegacy(path);
     await Deno.copyFile(runPaths(out).config, `${out}/config.saved`);
@@ -395,7 +395,7 @@ Deno.test("15: a start that fails leaves nothing behind, so the corrected comman
     // Interrupted before the first checkpoint: nothing to keep either.
     await assert.rejects(
       search(tiny({ epochs: 1 }), { benchmark: table, data, out, signal: AbortSignal.abort("SIGINT") }),
-      SearchInterruptedError,
+      RunInterruptedError,
     );
     assert.deepEqual(await files(out), []);
     const r = await search(tiny({ epochs: 1 }), { benchmark: table, data, out });
@@ -452,7 +452,7 @@ Deno.test("18: an aborted search keeps its last checkpoint and says interrupted"
       signal: ac.signal,
       onProgress: (p) => p.epoch === 1 && p.step === 1 && ac.abort("SIGTERM"),
     }).catch((e) => e);
-    assert.ok(err instanceof SearchInterruptedError, String(err));
+    assert.ok(err instanceof RunInterruptedError, String(err));
     assert.equal(err.epochsDone, 1);
     assert.match(
       err.message,

@@ -10,6 +10,7 @@ import {
   type StepPass,
   weightStep,
 } from "../../src/search/step.ts";
+import { CLASSIFICATION } from "../../src/tasks/classification.ts";
 import { createNb201Supernet, nb201Forward } from "../../src/supernet/nb201.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
@@ -65,10 +66,10 @@ const softmax = (a: tf.Tensor) => tf.div(exp(a), tf.sum(exp(a), -1, true));
 const tanh = (u: tf.Tensor) => tf.sub(1, tf.div(2, tf.add(exp(tf.mul(u, 2)), 1)));
 const sigmoid = (u: tf.Tensor) => tf.div(1, tf.add(exp(tf.neg(u)), 1));
 
-/** crossEntropy (loss.ts) with a logSoftmax built from the exp above: the same function. */
-function referenceCrossEntropy(z: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+/** crossEntropy (tasks/classification.ts) with a logSoftmax built from the exp above: the same function. */
+function referenceCrossEntropy(z: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
   const logSoftmax = tf.sub(z, tf.log(tf.sum(exp(z), 1, true)));
-  return tf.neg(tf.mean(tf.sum(tf.mul(logSoftmax, tf.oneHot(y, K)), 1))) as tf.Scalar;
+  return tf.neg(tf.mean(tf.sum(tf.mul(logSoftmax, tf.oneHot(y as tf.Tensor1D, K)), 1))) as tf.Scalar;
 }
 
 /**
@@ -126,7 +127,8 @@ function tiny(): Tiny {
 
 function tinyStepper(t: Tiny, archOpt: Optimizer): FirstOrderStepper {
   return {
-    logits: (x) => tinyLogits(x, t.weights, t.alpha),
+    output: (x) => tinyLogits(x, t.weights, t.alpha),
+    task: CLASSIFICATION,
     arch: { vars: [t.alpha], optimizer: archOpt },
     weights: { vars: t.weights, optimizer: sgd(t.weights, { lr: 0.1 }) },
   };
@@ -272,7 +274,8 @@ function nb201(archOpt?: Optimizer, regularizer = false): Nb201Setup {
   const wOpt = sgd(store.trainable, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
   const aOpt = archOpt ?? adam([alpha], { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-3 });
   const stepper: FirstOrderStepper = {
-    logits: (x, pass) => {
+    task: CLASSIFICATION,
+    output: (x, pass) => {
       calls.push({ pass, statsBefore: bits(runningStats) });
       return nb201Forward(net, x, tf.softmax(alpha) as tf.Tensor2D, "train");
     },
@@ -346,7 +349,7 @@ Deno.test("secondOrderArchStep (wasm, NB201): weights bit-identical after the st
     });
     assert.deepEqual(bits(n.stepper.weights.vars), weightsBefore, "weights restored bit for bit");
     assert.deepEqual(bits(buffers), buffersBefore, "momentum buffers only read");
-    assert.ok(Number.isFinite(r.loss) && r.count === 4 && r.correct >= 0 && r.correct <= 4);
+    assert.ok(Number.isFinite(r.loss) && r.count === 4 && r.scoreSum >= 0 && r.scoreSum <= 400);
     const alphaAfter = values(n.alpha);
     assert.ok(alphaAfter.every(Number.isFinite));
     assert.ok(alphaAfter.some((v, i) => v !== alphaBefore[i]), "α stepped");
@@ -416,9 +419,9 @@ Deno.test("secondOrderArchStep: an exception mid-step still restores the weights
     let calls = 0;
     const failing: FirstOrderStepper = {
       ...s,
-      logits: (x, pass) => {
+      output: (x, pass) => {
         if (++calls === 3) throw new Error("boom"); // in the first shifted forward, w = w + ε·dw'
-        return s.logits(x, pass);
+        return s.output(x, pass);
       },
     };
     const before = bits(t.weights);

@@ -3,7 +3,7 @@ import * as tf from "../../src/deps/tfjs_core.ts";
 import { benchStep, type StepPreset } from "../../src/cli/bench.ts";
 import { withoutWeightGradients } from "../../src/ops/gradientScope.ts";
 import { normal, ParamStore } from "../../src/ops/params.ts";
-import { crossEntropy } from "../../src/search/loss.ts";
+import { crossEntropy } from "../../src/tasks/classification.ts";
 import { createNb201Supernet, nb201Forward } from "../../src/supernet/nb201.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 

@@ -19,15 +19,14 @@ import { type Mode, nameSeed, ParamStore } from "../../src/ops/params.ts";
 import { maxPool } from "../../src/ops/pool.ts";
 import {
   createDartsSupernet,
-  dartsEdges,
   dartsForward,
   type DartsSupernet,
   type DartsSupernetOptions,
   type DartsWeights,
   edgeSoftmax,
-  nodeEdgeRanges,
   reductionCells,
 } from "../../src/supernet/darts.ts";
+import { dartsEdges, nodeEdgeRanges } from "../../src/supernet/dartsTopology.ts";
 import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
 
