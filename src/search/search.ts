@@ -19,7 +19,8 @@ import {
 } from "../methods/method.ts";
 import { ParamStore } from "../ops/params.ts";
 import { type EpochContext, runEpochs } from "../runs/epochLoop.ts";
-import type { AlphaRow, MetricsRow } from "../runs/runFolder.ts";
+import { readFinishedRun } from "../runs/records.ts";
+import { type AlphaRow, type MetricsRow, runPaths } from "../runs/runFolder.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import type { ArchParamSpec, ArchValues, SpaceRun, Supernet } from "../spaces/space.ts";
 import { checkSearchConfig, type SearchConfig } from "./config.ts";
@@ -61,7 +62,8 @@ export interface SearchOptions {
   out?: string;
   /**
    * Continue the run in `out` from its checkpoint (default false: a folder that already holds a
-   * checkpoint is refused, so nothing is overwritten). A finished run is read back, not re-run.
+   * checkpoint is refused, so nothing is overwritten). A finished run is read back, not re-run (from its
+   * records alone, without images or supernet, when its checkpoint was deleted).
    */
   resume?: boolean;
   /**
@@ -132,6 +134,17 @@ function classCount(labels: Int32Array): number {
   let max = 9;
   for (const l of labels) if (l > max) max = l;
   return max + 1;
+}
+
+/** Whether `path` exists (as anything). */
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }
 
 /** A scalar's value; the tensor is freed. */
@@ -319,6 +332,21 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     benchmark: options.benchmark,
     partialChannels: method.partialChannels,
   });
+
+  if (options.out !== undefined && options.resume && !(await fileExists(runPaths(options.out).checkpoint))) {
+    // A finished run whose checkpoint was deleted (to save space: the records are the result) is read
+    // back from its records, without images or supernet, instead of being started over. With a
+    // checkpoint, the resume path below checks it against the model and reads the run back.
+    const finished = await readFinishedRun(options.out, config).catch(() => undefined);
+    const whole = finished && finished.metrics.length === config.epochs + 1 &&
+      finished.metrics.every((m, i) => m.epoch === i) && finished.alpha.length % (config.epochs + 1) === 0;
+    if (finished && whole) {
+      options.log?.(
+        `${options.out} is finished (${finished.summary.epochsDone} epochs): read back from its records`,
+      );
+      return finished;
+    }
+  }
 
   // What can fail on the inputs fails before the run folder is touched: data, split, model.
   const set = options.data ?? await loadSearchData(config.data);

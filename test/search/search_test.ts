@@ -202,3 +202,30 @@ Deno.test("search: second-order DARTS (darts-2nd, or secondOrder on any method) 
     assert.notDeepEqual(sa2.summary.alpha, sa1.summary.alpha, "any method takes the unrolled step");
   });
 });
+
+Deno.test("search: a finished run without its checkpoint is read back from its records, not started over", async () => {
+  await onBackend("wasm", async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const config = smoke({ method: "darts", epochs: 1, data: { limit: 128 } });
+      const done = await search(config, { benchmark: table, out: dir });
+      // Without its checkpoint and with its images gone, the finished run is still read back whole.
+      await Deno.remove(runPaths(dir).checkpoint);
+      const messages: string[] = [];
+      const again = await search(config, {
+        benchmark: table,
+        out: dir,
+        resume: true,
+        log: (m) => messages.push(m),
+        data: { count: 0 } as never, // would fail if the images were used
+      });
+      assert.deepEqual(untimed(again.metrics), untimed(done.metrics));
+      assert.deepEqual(again.alpha, done.alpha);
+      assert.deepEqual(again.summary, done.summary);
+      assert.match(messages.join("\n"), /is finished \(1 epochs\): read back from its records/);
+      assert.equal(await loadCheckpoint(runPaths(dir).checkpoint), undefined, "nothing was re-run");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
