@@ -24,8 +24,9 @@ interface TapeState {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import "@tensorflow/tfjs"; // registers the gradients (Sum's, Square's) that tfjs-core lacks
  * import { recomputed } from "./recompute.ts";
+ * await tf.setBackend("cpu");
  * const w = tf.variable(tf.scalar(3));
  * const f = (x: tf.Tensor) => tf.sum(recomputed(([a]) => tf.mul(tf.square(a), w), [x], [w]));
  * const { grads } = tf.variableGrads(() => f(tf.tensor1d([1, 2])) as tf.Scalar, [w]);
