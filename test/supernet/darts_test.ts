@@ -526,25 +526,28 @@ function runCase(options: DartsSupernetOptions, arch: Arch, x: tf.Tensor4D, refe
   return { ...out, stats, poolStats };
 }
 
+/** Seeded α per edge and β per cell type for a case's cells (3 cells, C=4). */
+function randomArch(options: DartsSupernetOptions): Arch {
+  const shapeStore = new ParamStore();
+  const shape = createDartsSupernet(shapeStore, { channels: 4, layers: 3, ...options }).options;
+  shapeStore.dispose();
+  const rows = (kind: "normal" | "reduce", seed: number) =>
+    shape.ops[kind].map((ops, e) => tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e)));
+  const edges = shape.ops.normal.length;
+  return {
+    alpha: { normal: rows("normal", 10), reduce: rows("reduce", 50) },
+    beta: {
+      normal: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 90)),
+      reduce: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 91)),
+    },
+  };
+}
+
 for (const backend of ["cpu", "wasm"] as const) {
   for (const { name, options } of REFERENCE_CASES) {
     Deno.test(`darts supernet ${name} (${backend}) equals the edge-by-edge definition: loss, α, β and w gradients, running stats, eval logits`, async () => {
       await onBackend(backend, () => {
-        const shapeStore = new ParamStore();
-        const shape = createDartsSupernet(shapeStore, { channels: 4, layers: 3, ...options }).options;
-        shapeStore.dispose();
-        const rows = (kind: "normal" | "reduce", seed: number) =>
-          shape.ops[kind].map((ops, e) =>
-            tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e))
-          );
-        const edges = shape.ops.normal.length;
-        const arch: Arch = {
-          alpha: { normal: rows("normal", 10), reduce: rows("reduce", 50) },
-          beta: {
-            normal: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 90)),
-            reduce: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 91)),
-          },
-        };
+        const arch = randomArch(options);
         const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
         // The reference runs tfjs' composed ops on cpu; on wasm it keeps our JS kernels, since wasm's own
         // MaxPoolGrad routes gradients wrongly (src/ops/pool.ts). Both sides run them without SIMD there:
@@ -581,21 +584,7 @@ for (const backend of ["cpu", "wasm"] as const) {
   Deno.test(`darts supernet (${backend}): recomputed cells give the stored pass's loss, statistics and eval logits bit for bit, its gradients to rounding`, async () => {
     await onBackend(backend, () => {
       for (const { name, options } of REFERENCE_CASES) {
-        const shapeStore = new ParamStore();
-        const shape = createDartsSupernet(shapeStore, { channels: 4, layers: 3, ...options }).options;
-        shapeStore.dispose();
-        const rows = (kind: "normal" | "reduce", seed: number) =>
-          shape.ops[kind].map((ops, e) =>
-            tf.variable(tf.randomNormal([ops.length], 0, 1, "float32", seed + e))
-          );
-        const edges = shape.ops.normal.length;
-        const arch: Arch = {
-          alpha: { normal: rows("normal", 10), reduce: rows("reduce", 50) },
-          beta: {
-            normal: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 90)),
-            reduce: tf.variable(tf.randomNormal([edges], 0, 1, "float32", 91)),
-          },
-        };
+        const arch = randomArch(options);
         const x = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
         const stored = runCase(options, arch, x, false);
         const again = runCase({ ...options, recompute: true }, arch, x, false);
