@@ -44,6 +44,9 @@ export { NonFiniteLossError, RunInterruptedError, search } from "./search/search
 export type { SearchOptions, SearchProgress, SearchResult, SearchSummary } from "./search/search.ts";
 export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } from "./search/cache.ts";
 export type { CachedSearchOptions } from "./search/cache.ts";
+// Sweeps: grids of searches on this machine's processes (executors and grid expansion: ./sweeps/mod.ts).
+export { formatSweepTable, sweep } from "./sweeps/mod.ts";
+export type { SweepGrid, SweepOptions, SweepReport } from "./sweeps/mod.ts";
 
 // Methods as compositions, and their parts.
 export { methodByName, METHODS } from "./methods/mod.ts";

@@ -101,6 +101,8 @@ const HELP = `deno task search [options]
 
   --json                   print the summary as JSON on stdout at the end
   --quiet                  no progress output
+  --progress-json          progress as JSON lines on stdout instead (for programs: deno task sweep runs
+                           searches so): {"event":"progress"|"epoch"|"done", ...}
 
  Numbers are decimal (1e-3 and 0.5, not 0x10); each option is given once, except --alpha-bias.
 `;
@@ -154,6 +156,7 @@ const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
   "no-eval": "switch",
   json: "switch",
   quiet: "switch",
+  "progress-json": "switch",
 };
 
 const SEE_HELP = "see deno task search --help";
@@ -279,7 +282,23 @@ export interface SearchArgs {
   download: boolean;
   json: boolean;
   quiet: boolean;
+  /** Progress as JSON lines on stdout (see {@link ProgressEvent}), and nothing else there. */
+  progressJson: boolean;
 }
+
+/** A line of `--progress-json`: a step (at most every second), an epoch's end, or the run's end. */
+export type ProgressEvent =
+  | {
+    event: "progress";
+    epoch: number;
+    epochs: number;
+    step: number;
+    steps: number;
+    loss: number;
+    eta: number;
+  }
+  | { event: "epoch"; epoch: number; epochs: number; highlights: string[]; cell: string }
+  | { event: "done"; status: string; epochsDone: number; seconds: number };
 
 /**
  * The config and run options the command line asks for: `--config FILE` (a run folder's config.json,
@@ -412,6 +431,7 @@ export function parseSearchArgs(args: string[]): SearchArgs {
     download: v.download ?? false,
     json: v.json ?? false,
     quiet: v.quiet ?? false,
+    progressJson: seen.has("progress-json"),
   };
   checkPaths(o);
   return o;
@@ -551,11 +571,20 @@ async function main(args: string[]): Promise<void> {
   const encoder = new TextEncoder();
   let started = performance.now();
   let stepsDone = 0;
+  const emit = (e: ProgressEvent) => console.log(JSON.stringify(e));
+  let emitted = 0;
   const progress = (p: SearchProgress) => {
-    if (o.quiet || !tty) return;
+    if (!o.progressJson && (o.quiet || !tty)) return;
     stepsDone++;
     const perStep = (performance.now() - started) / 1000 / stepsDone;
     const left = ((p.epochs - p.epoch - 1) * p.steps + (p.steps - p.step)) * perStep;
+    if (o.progressJson) {
+      if (performance.now() - emitted < 1000 && p.step < p.steps) return;
+      emitted = performance.now();
+      const { epoch, epochs, step, steps } = p;
+      emit({ event: "progress", epoch, epochs, step, steps, loss: p.trainLoss, eta: left });
+      return;
+    }
     const line = progressLine(
       {
         epoch: p.epoch + 1,
@@ -600,6 +629,16 @@ async function main(args: string[]): Promise<void> {
     signal: abort.signal,
     onProgress: progress,
     onEpoch: (r) => {
+      if (o.progressJson) {
+        const epoch = r.epoch as number;
+        emit({
+          event: "epoch",
+          epoch,
+          epochs: o.config.epochs,
+          highlights: space.epochHighlights(r),
+          cell: r.cell,
+        });
+      }
       if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
       err(epochLine(r, o.config.epochs, space.epochHighlights(r), tty ? terminalWidth() : undefined));
       started = performance.now(); // ETA from the current epoch's pace
@@ -616,6 +655,10 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(SIGNALS[e.reason as keyof typeof SIGNALS] ?? 130);
   }).finally(() => listeners.forEach((remove) => remove()));
   const s = result.summary;
+  if (o.progressJson) {
+    emit({ event: "done", status: s.status, epochsDone: s.epochsDone, seconds: s.seconds });
+    return;
+  }
   if (o.json) {
     console.log(JSON.stringify(s, null, 2));
     return;

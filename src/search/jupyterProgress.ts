@@ -8,7 +8,8 @@ import { isAbsolute, relative } from "node:path";
 import { formatDuration } from "./duration.ts";
 import type { SearchProgress, SearchResult } from "./search.ts";
 
-interface JupyterApi {
+/** What sadarts uses of the Deno kernel's `Deno.jupyter`. */
+export interface JupyterApi {
   display(
     bundle: Record<string, string>,
     options: { raw: boolean; display_id: string; update?: boolean },
@@ -16,7 +17,7 @@ interface JupyterApi {
 }
 
 /** The Deno kernel's `Deno.jupyter`, or undefined outside a kernel (where reading it throws). */
-function jupyterApi(): JupyterApi | undefined {
+export function jupyterApi(): JupyterApi | undefined {
   try {
     return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
   } catch {

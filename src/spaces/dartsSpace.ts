@@ -107,6 +107,7 @@ function dartsFamilySpace(
     description,
     presets: DARTS_PRESETS,
     cellsOption: "layers",
+    comparisonColumns: ["normalSkips", "reduceSkips", "minTop2Gap"],
     modelChecks: {
       channels: (n, v) => integer(n, v, 1, MODEL_BOUNDS.channels),
       layers: (n, v) => integer(n, v, 3, MODEL_BOUNDS.layers),

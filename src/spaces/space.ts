@@ -137,6 +137,11 @@ export interface SearchSpace<ModelOptions = Readonly<Record<string, unknown>>> {
   readonly presets: Readonly<Record<string, Readonly<SpacePreset<ModelOptions>>>>;
   /** The model option that counts cells (the CLI's `--cells`): NB201 `cellsPerStage`, DARTS `layers`. */
   readonly cellsOption: string;
+  /**
+   * The numeric columns of its epoch records that compare runs, most important first: what a sweep's
+   * table shows per group, as mean ± std (NB201: the derived cell's benchmark accuracies, its skip edges).
+   */
+  readonly comparisonColumns: readonly string[];
   /** The type check of each model option (`config.model`), by field. */
   readonly modelChecks: Readonly<Record<string, ValueCheck>>;
   /** Every op an edge of the space can hold (for config checks, e.g. `alphaInit.bias`). */
