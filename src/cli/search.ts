@@ -98,6 +98,8 @@ const HELP = `deno task search [options]
   --recompute              DARTS spaces: recompute each cell in the backward pass (a third of the memory,
                            ~1.3x the time; for the paper preset on wasm, whose memory ends at 4 GiB)
   --no-eval                skip the per-epoch evaluation pass on the validation half
+  --hessian                record the dominant eigenvalue of the validation loss's Hessian in α per epoch
+                           (RobustDARTS' collapse signal; 128 validation images, power iteration)
 
   --json                   print the summary as JSON on stdout at the end
   --quiet                  no progress output
@@ -154,6 +156,7 @@ const OPTIONS: Record<string, "switch" | "value" | "repeatable"> = {
   cells: "value",
   recompute: "switch",
   "no-eval": "switch",
+  hessian: "switch",
   json: "switch",
   quiet: "switch",
   "progress-json": "switch",
@@ -394,6 +397,7 @@ export function parseSearchArgs(args: string[]): SearchArgs {
       cutout: num("cutout", one("cutout")),
     }),
     evaluate: seen.has("no-eval") ? false : undefined,
+    hessian: seen.has("hessian") ? true : undefined,
   };
   const file = one("config");
   const fileOptions = file === undefined ? {} : loadConfigFile(file);

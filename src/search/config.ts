@@ -76,6 +76,12 @@ export interface SearchConfig {
   data: DataConfig;
   /** Evaluate the supernet in eval mode on the whole α half after every epoch. */
   evaluate: boolean;
+  /**
+   * Record, at epoch 0 and after every epoch, the dominant eigenvalue of the validation loss's Hessian with
+   * respect to the architecture parameters (`hessianEigenvalue`: RobustDARTS' collapse signal). Absent when
+   * off, so configs without it keep their hash.
+   */
+  hessian?: true;
 }
 
 /**
@@ -135,6 +141,8 @@ export interface SearchConfigOptions {
   data?: Partial<DataConfig>;
   /** Evaluate after every epoch (default: the preset's, true in all three). */
   evaluate?: boolean;
+  /** Record the Hessian's dominant eigenvalue per epoch (default false; see `SearchConfig.hessian`). */
+  hessian?: boolean;
 }
 
 /** The fields of a config, in the order messages list them. */
@@ -149,6 +157,9 @@ const CONFIG_FIELDS = [
   "data",
   "evaluate",
 ] as const;
+
+/** Fields a config holds only when set (so that older configs, without them, keep their hash). */
+const OPTIONAL_CONFIG_FIELDS = ["hessian"] as const;
 
 /**
  * Upper bounds on counts, against typos such as `--epochs 1e12` (a run of 10^12 epochs): far beyond
@@ -274,7 +285,8 @@ const DATA_CHECKS: Record<string, (name: string, v: unknown) => void> = {
  */
 function checkFields(o: Record<string, unknown>, complete: boolean): void {
   for (const k of Object.keys(o)) {
-    if (!(CONFIG_FIELDS as readonly string[]).includes(k)) unknownField("field", k, CONFIG_FIELDS);
+    const known = [...CONFIG_FIELDS, ...OPTIONAL_CONFIG_FIELDS];
+    if (!(known as readonly string[]).includes(k)) unknownField("field", k, known);
   }
   if (complete) {
     const missing = CONFIG_FIELDS.filter((k) => o[k] === undefined);
@@ -289,6 +301,10 @@ function checkFields(o: Record<string, unknown>, complete: boolean): void {
   if (present("seed")) integer("seed", o.seed, 0, CONFIG_BOUNDS.seed);
   if (present("epochs")) integer("epochs", o.epochs, 1, CONFIG_BOUNDS.epochs);
   if (present("evaluate")) boolean("evaluate", o.evaluate);
+  if (present("hessian")) boolean("hessian", o.hessian);
+  if (complete && o.hessian === false) {
+    throw new Error("hessian: a config holds it only as true (leave it out)");
+  }
   if (present("methodOptions")) checkMethodOptionTypes(o.methodOptions);
   // The model's fields are the space's (an unknown space is refused first, by name).
   const modelChecks = spaceByName(present("space") ? o.space as string : DEFAULT_SPACE).modelChecks;
@@ -400,6 +416,7 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
     model,
     data,
     evaluate: o.evaluate ?? p.evaluate,
+    ...(o.hessian ? { hessian: true as const } : {}),
   };
   checkSearchConfig(config);
   return config;

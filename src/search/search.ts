@@ -28,6 +28,9 @@ import { describeValue } from "./valueChecks.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
 import { firstOrderStep, type FirstOrderStepper, weightStep } from "./step.ts";
 import { momentumBuffersOf, secondOrderArchStep } from "./secondOrder.ts";
+import { dominantHessianEigenvalue } from "../analysis/hessian.ts";
+import { withRunningStatsFrozen } from "../ops/batchNorm.ts";
+import { withoutWeightGradients } from "../ops/gradientScope.ts";
 
 export { NonFiniteLossError, RunInterruptedError } from "../runs/epochLoop.ts";
 
@@ -232,6 +235,46 @@ async function evaluate(
   return { loss: loss / n, score: score / n };
 }
 
+/** Images of the α half that `config.hessian` measures on: the split's first, the same every epoch. */
+const HESSIAN_IMAGES = 128;
+
+/**
+ * The dominant eigenvalue of the Hessian of the validation loss (train mode, as the α step sees it, with
+ * BN's running statistics frozen; the sampler's deterministic weights) with respect to every architecture
+ * parameter, on the first {@link HESSIAN_IMAGES} images of the α half.
+ */
+function hessianEigenvalue(
+  state: SearchState,
+  set: ImageSet,
+  indices: Int32Array,
+  batchSize: number,
+  seed: number,
+  epoch: number,
+): number {
+  const { space, arch, method, net } = state;
+  const subset = indices.subarray(0, Math.min(HESSIAN_IMAGES, indices.length));
+  const fixed = [...batches({ ...set, indices: subset, batchSize, shuffle: false, dropLast: false })];
+  try {
+    const loss = () =>
+      tf.tidy(() => {
+        const sums = fixed.map((b, step) => {
+          const ctx = { epoch, step, seed, training: false };
+          const out = net.forward(b.x, archWeights(space.archParams, arch, method, ctx), "train", ctx);
+          return tf.mul(space.task.loss(out, b.y), b.y.shape[0]);
+        });
+        return tf.div(tf.addN(sums), subset.length) as tf.Scalar;
+      });
+    return withRunningStatsFrozen(() =>
+      withoutWeightGradients(() => dominantHessianEigenvalue(loss, Object.values(arch), { seed }).value)
+    );
+  } finally {
+    for (const b of fixed) {
+      b.x.dispose();
+      b.y.dispose();
+    }
+  }
+}
+
 /**
  * The tensors of a checkpoint: every architecture parameter as `arch/<name>`, the weights as `w/<name>`,
  * the optimizers' state as `wopt/…` and `aopt/…`.
@@ -420,6 +463,14 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     }
   };
 
+  /** The `hessianEigenvalue` column of the record of `epochsDone` epochs, when the config asks for it. */
+  const hessianColumn = (epochsDone: number): Record<string, number> =>
+    config.hessian
+      ? {
+        hessianEigenvalue: hessianEigenvalue(state, set, split.valid, batchSize, config.seed, epochsDone),
+      }
+      : {};
+
   /** Trains one epoch: its steps, the evaluation pass, and its record. */
   const runEpoch = async (epoch: number, ctx: EpochContext) => {
     wOpt.lr = weightLr(method, epoch, config.epochs);
@@ -513,6 +564,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     if (!Number.isFinite(regLoss)) throw ctx.stopped("regularizer loss", regLoss, `after epoch ${epoch + 1}`);
     checkArch(ctx, epoch, `after epoch ${epoch + 1}`, false);
     const a = archValues(arch);
+    const hessian = hessianColumn(epoch + 1); // before the clock: the epoch's time includes it
     const { seconds, elapsed } = ctx.clock();
     const row: MetricsRow = {
       epoch: epoch + 1,
@@ -524,6 +576,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
       validLoss: valid?.loss ?? null,
       validAcc: valid?.score ?? null,
       regLoss,
+      ...hessian,
       ...space.record(a),
       seconds,
       elapsed,
@@ -566,6 +619,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
           validLoss: null,
           validAcc: null,
           regLoss: null,
+          ...hessianColumn(0),
           ...space.record(recordedArch),
           seconds: 0,
           elapsed: 0,
