@@ -139,6 +139,33 @@ function classCount(labels: Int32Array): number {
   return max + 1;
 }
 
+/** A search's supernet (weights in `store`) and architecture parameters (in `archStore`), initialized. */
+export interface SearchModel {
+  store: ParamStore;
+  net: Supernet;
+  archStore: ParamStore;
+  arch: Record<string, tf.Variable>;
+}
+
+/** The supernet and architecture parameters `config` starts from (seeded by its seed alone). */
+export function buildSearchModel(
+  config: SearchConfig,
+  method: SearchMethod,
+  space: SpaceRun,
+  set: ImageSet,
+): SearchModel {
+  const store = new ParamStore(config.seed);
+  const net = space.createSupernet(store, {
+    numClasses: classCount(set.labels),
+    inputChannels: set.channels,
+  });
+  const archStore = new ParamStore(config.seed);
+  const arch: Record<string, tf.Variable> = Object.fromEntries(
+    space.archParams.map((spec) => [spec.name, initArchParam(archStore, method, spec)]),
+  );
+  return { store, net, archStore, arch };
+}
+
 /** Whether `path` exists (as anything). */
 async function fileExists(path: string): Promise<boolean> {
   try {
@@ -405,15 +432,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     );
   }
 
-  const store = new ParamStore(config.seed);
-  const net = space.createSupernet(store, {
-    numClasses: classCount(set.labels),
-    inputChannels: set.channels,
-  });
-  const archStore = new ParamStore(config.seed);
-  const arch: Record<string, tf.Variable> = Object.fromEntries(
-    space.archParams.map((spec) => [spec.name, initArchParam(archStore, method, spec)]),
-  );
+  const { store, net, archStore, arch } = buildSearchModel(config, method, space, set);
   const archVars = Object.values(arch);
   const w = method.weightOptimizer;
   const wOpt = sgd(store.trainable, {

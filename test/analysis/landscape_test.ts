@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import * as tf from "../../src/deps/tfjs_core.ts";
+import { archLandscape, flatness, normalizedDirection, restoreSearch } from "../../src/analysis/landscape.ts";
+import { search } from "../../src/search/search.ts";
+import { searchConfig } from "../../src/search/config.ts";
+import { SHIPPED_RECORDS } from "../../src/search/cache.ts";
+import { onBackend } from "../helpers.ts";
+
+const config = searchConfig({
+  space: "darts-3op",
+  method: "darts",
+  preset: "smoke",
+  epochs: 1,
+  data: { limit: 128 },
+});
+
+Deno.test("restoreSearch + archLandscape: the centre is the search's own last evaluation; α is left as found", async () => {
+  await onBackend("wasm", async () => {
+    const out = await Deno.makeTempDir();
+    const result = await search(config, { out });
+    const restored = await restoreSearch(config, out);
+    assert.equal(restored.epochsDone, 1);
+    const alpha = restored.arch.alpha_normal.arraySync() as number[][];
+    const before = tf.memory().numTensors;
+    const rows: number[] = [];
+    const land = archLandscape(restored, {
+      steps: 3,
+      radius: 0.5,
+      images: 1_000_000,
+      onRow: (d) => rows.push(d),
+    });
+    assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+    assert.deepEqual(rows, [1, 2, 3]);
+    assert.deepEqual(land.coordinates, [-0.5, 0, 0.5]);
+    const last = result.metrics[result.metrics.length - 1];
+    // The whole α half in eval mode, as the search's evaluation pass: the same loss and accuracy.
+    assert.ok(
+      Math.abs(land.loss[1][1] - (last.validLoss as number)) < 1e-6,
+      `${land.loss[1][1]} vs ${last.validLoss}`,
+    );
+    assert.ok(Math.abs(land.score[1][1] - (last.validAcc as number)) < 1e-6);
+    assert.ok(land.loss.flat().every(Number.isFinite));
+    assert.notEqual(land.loss[0][0], land.loss[1][1], "the corners are other architectures");
+    assert.deepEqual(restored.arch.alpha_normal.arraySync(), alpha, "α restored");
+    // Directions: each row as long as α*'s row.
+    const d = land.directions[0].alpha_normal;
+    alpha.forEach((row, r) => assert.ok(Math.abs(Math.hypot(...d[r]) - Math.hypot(...row)) < 1e-6));
+    assert.throws(() => archLandscape(restored, { steps: 4 }), /steps must be an odd integer ≥ 3/);
+    restored.dispose();
+    await Deno.remove(out, { recursive: true });
+  });
+});
+
+Deno.test("restoreSearch: a folder without checkpoint (a shipped record) or of another config says what to do", async () => {
+  await onBackend("wasm", async () => {
+    const record = `${SHIPPED_RECORDS}/darts-cpu-s0-42a9114a`;
+    await assert.rejects(
+      () => restoreSearch(searchConfig({ method: "darts", preset: "cpu" }), record),
+      /checkpoint.bin does not exist: the supernet's weights are only in a run folder's checkpoint \(shipped records keep none\); run the search there first/,
+    );
+    const out = await Deno.makeTempDir();
+    await search(config, { out });
+    await assert.rejects(() => restoreSearch({ ...config, seed: 5 }, out), /holds another config's run/);
+    await Deno.remove(out, { recursive: true });
+  });
+});
+
+Deno.test("normalizedDirection and flatness: row norms, seeds, and the mean rise within a radius", () => {
+  const values = { a: [[1, -2, 2], [0.5, 0, 0]], b: [[0, 0, 0]] };
+  const d = normalizedDirection(values, 3);
+  assert.deepEqual(d, normalizedDirection(values, 3), "a seed fixes the direction");
+  assert.notDeepEqual(d, normalizedDirection(values, 4));
+  assert.ok(Math.abs(Math.hypot(...d.a[0]) - 3) < 1e-12 && Math.abs(Math.hypot(...d.a[1]) - 0.5) < 1e-12);
+  assert.deepEqual(d.b[0].map(Math.abs), [0, 0, 0]);
+  const c = [-1, -0.5, 0, 0.5, 1];
+  const cone = { coordinates: c, loss: c.map((x) => c.map((y) => 2 + Math.hypot(x, y))) };
+  // Within 0.5: the 4 axis neighbours at 0.5 (the diagonals at 0.71 are outside): mean rise 0.5.
+  assert.ok(Math.abs(flatness(cone, 0.5) - 0.5) < 1e-12);
+  assert.throws(() => flatness(cone, 0.1), /no grid point within radius 0.1/);
+});
