@@ -45,7 +45,7 @@ export type { SearchOptions, SearchProgress, SearchResult, SearchSummary } from 
 export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } from "./search/cache.ts";
 export type { CachedSearchOptions } from "./search/cache.ts";
 // Analyses: the loss landscape over α (Fig. 5) from a run's checkpoint; more in ./analysis/mod.ts.
-export { archLandscape, flatness, restoreSearch } from "./analysis/mod.ts";
+export { archLandscape, cachedLandscape, flatness, restoreSearch } from "./analysis/mod.ts";
 export type { Landscape, LandscapeOptions } from "./analysis/mod.ts";
 // Sweeps: grids of searches on this machine's processes (executors and grid expansion: ./sweeps/mod.ts).
 export { formatSweepTable, sweep } from "./sweeps/mod.ts";

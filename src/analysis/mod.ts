@@ -4,6 +4,13 @@
  * (RobustDARTS' signal; `config.hessian` records it per epoch).
  * @module
  */
+export {
+  cachedLandscape,
+  type CachedLandscapeOptions,
+  landscapeFileName,
+  type LandscapeGrid,
+  type LandscapeRecord,
+} from "./cachedLandscape.ts";
 export { dominantHessianEigenvalue, type HessianEigen, type HessianEigenOptions } from "./hessian.ts";
 export {
   archLandscape,

@@ -18,8 +18,31 @@ const RECORD_FILES = ["config.json", "summary.json", "metrics.csv", "alpha.csv"]
 /** What `manifest.json` of a shipped record holds. */
 export interface RecordManifest {
   version: 1;
-  /** SHA-256 (hex) of each file's uncompressed text. */
-  sha256: Record<(typeof RECORD_FILES)[number], string>;
+  /**
+   * SHA-256 (hex) of each file's uncompressed text: the four of every record, and the analyses kept
+   * beside it (e.g. `landscape-<hash>.json`).
+   */
+  sha256: Record<(typeof RECORD_FILES)[number], string> & Record<string, string>;
+}
+
+/** Files of a run folder that a record keeps beside the four: analyses of the run (see src/analysis/). */
+const ANALYSIS_FILE = /^landscape-[0-9a-f]{8}\.json$/;
+
+/**
+ * The text of file `name` of a run folder or record (`name` or `name.gz`), checked against the record's
+ * manifest when it lists it; undefined when absent.
+ */
+export async function readRecordFile(dir: string, name: string): Promise<string | undefined> {
+  const text = await readMaybeCompressed(dir, name);
+  if (text === undefined) return undefined;
+  const manifest = await readMaybeCompressed(dir, "manifest.json");
+  const expected = manifest === undefined ? undefined : (JSON.parse(manifest) as RecordManifest).sha256[name];
+  if (expected !== undefined && await sha256(text) !== expected) {
+    throw new Error(
+      `${dir}: ${name} differs from manifest.json: the record is damaged; restore it (git checkout) or delete it`,
+    );
+  }
+  return text;
 }
 
 /** gzip `text` (deterministic: no file name or time in the header). */
@@ -125,12 +148,21 @@ export async function saveRecord(run: string, dir: string): Promise<number> {
   };
   const manifest: RecordManifest = { version: 1, sha256: {} as RecordManifest["sha256"] };
   for (const name of RECORD_FILES) manifest.sha256[name] = await sha256(texts[name]);
+  const analyses: [string, Uint8Array][] = [];
+  for await (const entry of Deno.readDir(run)) {
+    if (!entry.isFile || !ANALYSIS_FILE.test(entry.name)) continue;
+    const text = await Deno.readTextFile(`${run}/${entry.name}`);
+    manifest.sha256[entry.name] = await sha256(text);
+    analyses.push([`${entry.name}.gz`, await gzipText(text)]);
+  }
+  analyses.sort(([a], [b]) => (a < b ? -1 : 1));
   await Deno.mkdir(dir, { recursive: true });
   const files: [string, Uint8Array | string][] = [
     ["config.json", texts["config.json"]],
     ["summary.json", texts["summary.json"]],
     ["metrics.csv.gz", await gzipText(texts["metrics.csv"])],
     ["alpha.csv.gz", await gzipText(texts["alpha.csv"])],
+    ...analyses,
     ["manifest.json", JSON.stringify(manifest, null, 2) + "\n"],
   ];
   let size = 0;

@@ -78,3 +78,45 @@ Deno.test("normalizedDirection and flatness: row norms, seeds, and the mean rise
   assert.ok(Math.abs(flatness(cone, 0.5) - 0.5) < 1e-12);
   assert.throws(() => flatness(cone, 0.1), /no grid point within radius 0.1/);
 });
+
+Deno.test("cachedLandscape: computed once into the run folder, kept in its record, read back from either", async () => {
+  const { cachedLandscape, landscapeFileName } = await import("../../src/analysis/cachedLandscape.ts");
+  const { saveRecord } = await import("../../src/runs/records.ts");
+  const { runName } = await import("../../src/search/cache.ts");
+  await onBackend("wasm", async () => {
+    const root = await Deno.makeTempDir();
+    const grid = { steps: 3, radius: 0.5, images: 64 };
+    const first = await cachedLandscape(config, { root, records: false, ...grid });
+    const file = `${root}/${runName(config)}/${landscapeFileName(grid)}`;
+    assert.ok((await Deno.stat(file)).isFile);
+    assert.equal(first.epochsDone, 1);
+    assert.deepEqual(first.grid, { steps: 3, radius: 0.5, images: 64, seed: 0 });
+    const again = await cachedLandscape(config, { root, records: false, ...grid });
+    assert.deepEqual(again, first);
+    assert.notEqual(
+      landscapeFileName(grid),
+      landscapeFileName({ ...grid, seed: 1 }),
+      "each grid its own file",
+    );
+
+    const records = `${root}/records`;
+    await saveRecord(`${root}/${runName(config)}`, `${records}/${runName(config)}`);
+    await Deno.remove(`${root}/${runName(config)}`, { recursive: true });
+    const fromRecord = await cachedLandscape(config, { root, records, ...grid });
+    assert.deepEqual(fromRecord, first);
+    const manifest = JSON.parse(await Deno.readTextFile(`${records}/${runName(config)}/manifest.json`));
+    assert.match(manifest.sha256[landscapeFileName(grid)], /^[0-9a-f]{64}$/);
+    // A record whose landscape was edited is refused, not drawn.
+    const { gzipText } = await import("../../src/runs/records.ts");
+    const edited = JSON.stringify({ ...first, seconds: 1 }) + "\n";
+    await Deno.writeFile(
+      `${records}/${runName(config)}/${landscapeFileName(grid)}.gz`,
+      await gzipText(edited),
+    );
+    await assert.rejects(
+      () => cachedLandscape(config, { root, records, ...grid }),
+      /differs from manifest.json/,
+    );
+    await Deno.remove(root, { recursive: true });
+  });
+});
