@@ -95,6 +95,7 @@ export type {
   WarmupOption,
 } from "./plots/search.ts";
 export { METHOD_COLORS } from "./plots/scales.ts";
+export { landscapeFigure } from "./plots/landscape.ts";
 export type { ColorChoice } from "./plots/scales.ts";
 export { svgToPng } from "./plots/png.ts";
 export type { PngOptions } from "./plots/png.ts";

@@ -8,8 +8,21 @@ import {
   cellDiagram,
 } from "../../src/plots/search.ts";
 import { plotFigure } from "../../src/plots/render.ts";
+import { landscapeFigure } from "../../src/plots/landscape.ts";
 import { CELL, offsetRuns, quickstartAlpha, runs, swaps } from "./frames.ts";
 import { assertSnapshot } from "./snapshot.ts";
+
+/** A skewed bowl on a 11 × 11 grid, the score falling as the loss rises. */
+function bowl() {
+  const c = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
+  const loss = c.map((x) => c.map((y) => 1 + 2 * x * x + 0.5 * y * y + 0.3 * x * y));
+  return {
+    coordinates: c,
+    loss,
+    score: loss.map((r) => r.map((l) => 90 - 10 * l)),
+    directions: [{}, {}] as [{}, {}],
+  };
+}
 
 /** Each figure from frames built here, against its committed SVG (UPDATE_SNAPSHOTS=1 rewrites them). */
 const FIGURES = {
@@ -28,6 +41,8 @@ const FIGURES = {
     }),
   "by-epoch-offsets": () => byEpoch(offsetRuns(), "skipEdges", { label: "skip edges" }),
   "cell-diagram": () => cellDiagram(CELL, { title: "derived cell" }),
+  "landscape-loss": () => landscapeFigure(bowl(), { title: "DARTS", domain: [0.5, 3.5] }),
+  "landscape-score": () => landscapeFigure(bowl(), { value: "score", thresholds: 6 }),
   "beta-rank-accuracy": () => betaRankAccuracy(swaps(), { title: "β rank vs accuracy" }),
 };
 
