@@ -79,9 +79,39 @@ export interface SearchConfig {
   /**
    * Record, at epoch 0 and after every epoch, the dominant eigenvalue of the validation loss's Hessian with
    * respect to the architecture parameters (`hessianEigenvalue`: RobustDARTS' collapse signal). Absent when
-   * off, so configs without it keep their hash.
+   * off, so configs without it keep their hash. `true` measures with {@link HESSIAN_DEFAULTS}.
    */
-  hessian?: true;
+  hessian?: true | HessianConfig;
+}
+
+/** How `SearchConfig.hessian` measures: absent fields take {@link HESSIAN_DEFAULTS}'. */
+export interface HessianConfig {
+  /** Images of the α half (its first, the same every epoch). */
+  images?: number;
+  /** Power-iteration steps at most. */
+  iterations?: number;
+  /** Stop when the estimate moves by less than this fraction of itself. */
+  tolerance?: number;
+}
+
+/** What `hessian: true` measures with: 128 images, at most 20 steps, to 0.1%. */
+export const HESSIAN_DEFAULTS: Required<HessianConfig> = { images: 128, iterations: 20, tolerance: 1e-3 };
+
+/** Check a `hessian` value: true, or an object of {@link HessianConfig}'s fields in range. */
+function checkHessian(v: unknown): void {
+  if (v === true) return;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new Error(`hessian must be true or { images, iterations, tolerance }, got ${describeValue(v)}`);
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k === "images") integer("hessian.images", x, 1, CONFIG_BOUNDS.limit);
+    else if (k === "iterations") integer("hessian.iterations", x, 1, 1000);
+    else if (k === "tolerance") {
+      if (typeof x !== "number" || !(x > 0 && x < 1)) {
+        throw new Error(`hessian.tolerance must be a number in (0, 1), got ${describeValue(x)}`);
+      }
+    } else unknownField("key of hessian", k, Object.keys(HESSIAN_DEFAULTS));
+  }
 }
 
 /**
@@ -142,7 +172,7 @@ export interface SearchConfigOptions {
   /** Evaluate after every epoch (default: the preset's, true in all three). */
   evaluate?: boolean;
   /** Record the Hessian's dominant eigenvalue per epoch (default false; see `SearchConfig.hessian`). */
-  hessian?: boolean;
+  hessian?: boolean | HessianConfig;
 }
 
 /** The fields of a config, in the order messages list them. */
@@ -301,10 +331,7 @@ function checkFields(o: Record<string, unknown>, complete: boolean): void {
   if (present("seed")) integer("seed", o.seed, 0, CONFIG_BOUNDS.seed);
   if (present("epochs")) integer("epochs", o.epochs, 1, CONFIG_BOUNDS.epochs);
   if (present("evaluate")) boolean("evaluate", o.evaluate);
-  if (present("hessian")) boolean("hessian", o.hessian);
-  if (complete && o.hessian === false) {
-    throw new Error("hessian: a config holds it only as true (leave it out)");
-  }
+  if (present("hessian") && !(o.hessian === false && !complete)) checkHessian(o.hessian);
   if (present("methodOptions")) checkMethodOptionTypes(o.methodOptions);
   // The model's fields are the space's (an unknown space is refused first, by name).
   const modelChecks = spaceByName(present("space") ? o.space as string : DEFAULT_SPACE).modelChecks;
@@ -416,7 +443,7 @@ export function searchConfig(o: SearchConfigOptions = {}): SearchConfig {
     model,
     data,
     evaluate: o.evaluate ?? p.evaluate,
-    ...(o.hessian ? { hessian: true as const } : {}),
+    ...(o.hessian ? { hessian: o.hessian } : {}),
   };
   checkSearchConfig(config);
   return config;

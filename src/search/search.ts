@@ -23,7 +23,7 @@ import { readFinishedRun } from "../runs/records.ts";
 import { type AlphaRow, type MetricsRow, runPaths } from "../runs/runFolder.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import type { ArchParamSpec, ArchValues, SpaceRun, Supernet } from "../spaces/space.ts";
-import { checkSearchConfig, type SearchConfig } from "./config.ts";
+import { checkSearchConfig, HESSIAN_DEFAULTS, type HessianConfig, type SearchConfig } from "./config.ts";
 import { describeValue } from "./valueChecks.ts";
 import { adam, type Optimizer, sgd } from "./optimizers.ts";
 import { firstOrderStep, type FirstOrderStepper, weightStep } from "./step.ts";
@@ -262,13 +262,10 @@ async function evaluate(
   return { loss: loss / n, score: score / n };
 }
 
-/** Images of the α half that `config.hessian` measures on: the split's first, the same every epoch. */
-const HESSIAN_IMAGES = 128;
-
 /**
  * The dominant eigenvalue of the Hessian of the validation loss (train mode, as the α step sees it, with
  * BN's running statistics frozen; the sampler's deterministic weights) with respect to every architecture
- * parameter, on the first {@link HESSIAN_IMAGES} images of the α half.
+ * parameter, on the first `settings.images` images of the α half (the same every epoch).
  */
 function hessianEigenvalue(
   state: SearchState,
@@ -277,9 +274,10 @@ function hessianEigenvalue(
   batchSize: number,
   seed: number,
   epoch: number,
+  settings: Required<HessianConfig>,
 ): number {
   const { space, arch, method, net } = state;
-  const subset = indices.subarray(0, Math.min(HESSIAN_IMAGES, indices.length));
+  const subset = indices.subarray(0, Math.min(settings.images, indices.length));
   const fixed = [...batches({ ...set, indices: subset, batchSize, shuffle: false, dropLast: false })];
   try {
     const loss = () =>
@@ -292,7 +290,13 @@ function hessianEigenvalue(
         return tf.div(tf.addN(sums), subset.length) as tf.Scalar;
       });
     return withRunningStatsFrozen(() =>
-      withoutWeightGradients(() => dominantHessianEigenvalue(loss, Object.values(arch), { seed }).value)
+      withoutWeightGradients(() =>
+        dominantHessianEigenvalue(loss, Object.values(arch), {
+          seed,
+          iterations: settings.iterations,
+          tolerance: settings.tolerance,
+        }).value
+      )
     );
   } finally {
     for (const b of fixed) {
@@ -486,7 +490,10 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
   const hessianColumn = (epochsDone: number): Record<string, number> =>
     config.hessian
       ? {
-        hessianEigenvalue: hessianEigenvalue(state, set, split.valid, batchSize, config.seed, epochsDone),
+        hessianEigenvalue: hessianEigenvalue(state, set, split.valid, batchSize, config.seed, epochsDone, {
+          ...HESSIAN_DEFAULTS,
+          ...(config.hessian === true ? {} : config.hessian),
+        }),
       }
       : {};
 

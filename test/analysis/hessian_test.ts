@@ -86,7 +86,7 @@ Deno.test("search with hessian: a hessianEigenvalue per epoch (0 too), and the s
   await onBackend("wasm", async () => {
     const base = { method: "darts", preset: "smoke", epochs: 2, data: { limit: 128 } } as const;
     const plain = await search(searchConfig(base));
-    const config = searchConfig({ ...base, hessian: true });
+    const config = searchConfig({ ...base, hessian: { images: 32, iterations: 5 } });
     assert.notEqual(runName(config), runName(searchConfig(base)), "its own run folder");
     assert.equal(runName(searchConfig({ ...base, hessian: false })), runName(searchConfig(base)));
     const before = tf.memory().numTensors;
@@ -100,4 +100,21 @@ Deno.test("search with hessian: a hessianEigenvalue per epoch (0 too), and the s
     assert.deepEqual(strip(measured.metrics), strip(plain.metrics));
     assert.deepEqual(measured.alpha, plain.alpha);
   });
+});
+
+Deno.test("config hessian: true keeps its defaults; an object sets the measurement; bad values are refused", async () => {
+  const { searchConfig, HESSIAN_DEFAULTS } = await import("../../src/search/config.ts");
+  assert.deepEqual(HESSIAN_DEFAULTS, { images: 128, iterations: 20, tolerance: 1e-3 });
+  assert.equal(searchConfig({ preset: "smoke", hessian: true }).hessian, true);
+  assert.deepEqual(searchConfig({ preset: "smoke", hessian: { images: 32 } }).hessian, { images: 32 });
+  assert.throws(() => searchConfig({ hessian: { images: 0 } }), /hessian.images/);
+  assert.throws(
+    () => searchConfig({ hessian: { tolerance: 2 } }),
+    /hessian.tolerance must be a number in \(0, 1\)/,
+  );
+  assert.throws(() => searchConfig({ hessian: { steps: 3 } as never }), /unknown key of hessian "steps"/);
+  assert.throws(
+    () => searchConfig({ hessian: "yes" as never }),
+    /hessian must be true or \{ images, iterations, tolerance \}/,
+  );
 });
