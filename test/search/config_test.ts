@@ -267,3 +267,14 @@ Deno.test("CLI: --cells sets the space's own cell count; --partial-channels sets
   assert.deepEqual([d.model.layers, d.methodOptions.partialChannels], [6, 2]);
   assert.equal(searchMethod(d).partialChannels, 2);
 });
+
+Deno.test("CLI: --hessian records the Hessian's eigenvalue (its own run folder); --progress-json is a run option only", () => {
+  const plain = parseSearchArgs(["--preset", "smoke"]);
+  const o = parseSearchArgs(["--preset", "smoke", "--hessian", "--progress-json"]);
+  assert.equal(o.config.hessian, true);
+  assert.equal(plain.config.hessian, undefined);
+  assert.notEqual(o.out, plain.out);
+  assert.equal(o.progressJson, true);
+  assert.equal(plain.progressJson, false);
+  assert.deepEqual(parseSearchArgs(["--preset", "smoke", "--progress-json"]).config, plain.config);
+});
