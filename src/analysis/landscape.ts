@@ -1,9 +1,14 @@
 /**
  * The loss landscape of a searched supernet over its architecture parameters (the paper's Fig. 5, after
  * Li et al. 2018): the validation loss and accuracy at α* + x·d₁ + y·d₂ on a grid, d₁ and d₂ random
- * directions normalized row by row to α*'s rows (each edge's direction as long as that edge's α, the
- * filter normalization of Li et al. applied to α), and a number for flatness: the mean loss rise over
- * the grid points within a radius. The supernet's weights stay those of the search's checkpoint.
+ * directions normalized row by row to α*'s rows (the filter normalization of Li et al. applied to α, one
+ * edge per "filter"), and a number for flatness: the mean loss rise over the grid points within a radius.
+ * The supernet's weights stay those of the search's checkpoint.
+ *
+ * Rows are centred first: adding a constant to a row leaves softmax(α_row) unchanged, and SA-DARTS moves
+ * every α down by a common amount (eq. 8's gradient is the same for every entry), so a direction scaled
+ * to a raw row's norm would grow with that offset and draw SA's landscape sharper for a reason that does
+ * not change the supernet. A direction row has mean 0 and the norm of its α* row minus that row's mean.
  * @module
  */
 import * as tf from "../deps/tfjs_core.ts";
@@ -101,13 +106,14 @@ function normals(n: number, seed: number): number[] {
 }
 
 /**
- * A random direction shaped like `values` (rows of each parameter), each row scaled to the norm of the
- * same row of `values` (a row of zeros stays zero).
+ * A random direction shaped like `values` (rows of each parameter): each row centred (mean 0, the part
+ * softmax sees) and scaled to the norm of the same row of `values` minus its mean (a constant row gives 0).
  * @example
  * ```ts
  * import { normalizedDirection } from "./landscape.ts";
- * const d = normalizedDirection({ alpha: [[3, 4], [0, 0]] }, 1);
- * console.assert(Math.abs(Math.hypot(...d.alpha[0]) - 5) < 1e-12 && Math.hypot(...d.alpha[1]) === 0);
+ * const d = normalizedDirection({ alpha: [[3, 4], [-2, -2]] }, 1);
+ * console.assert(Math.abs(Math.hypot(...d.alpha[0]) - Math.SQRT1_2) < 1e-12); // ‖[−0.5, 0.5]‖
+ * console.assert(Math.abs(d.alpha[0][0] + d.alpha[0][1]) < 1e-12 && Math.hypot(...d.alpha[1]) === 0);
  * ```
  */
 export function normalizedDirection(
@@ -119,8 +125,13 @@ export function normalizedDirection(
     Object.entries(values).map(([name, rows]) => [
       name,
       rows.map((row) => {
-        const d = normals(row.length, seed * 1_000_003 + k++);
-        const scale = Math.hypot(...row) / Math.hypot(...d);
+        const centred = (v: number[]) => {
+          const mean = v.reduce((s, x) => s + x, 0) / v.length;
+          return v.map((x) => x - mean);
+        };
+        const d = centred(normals(row.length, seed * 1_000_003 + k++));
+        const norm = Math.hypot(...d);
+        const scale = norm > 0 ? Math.hypot(...centred(row)) / norm : 0;
         return d.map((x) => x * scale);
       }),
     ]),

@@ -42,9 +42,13 @@ Deno.test("restoreSearch + archLandscape: the centre is the search's own last ev
     assert.ok(land.loss.flat().every(Number.isFinite));
     assert.notEqual(land.loss[0][0], land.loss[1][1], "the corners are other architectures");
     assert.deepEqual(restored.arch.alpha_normal.arraySync(), alpha, "α restored");
-    // Directions: each row as long as α*'s row.
+    // Directions: each row centred, as long as α*'s row minus its mean.
     const d = land.directions[0].alpha_normal;
-    alpha.forEach((row, r) => assert.ok(Math.abs(Math.hypot(...d[r]) - Math.hypot(...row)) < 1e-6));
+    alpha.forEach((row, r) => {
+      const mean = row.reduce((s, x) => s + x, 0) / row.length;
+      assert.ok(Math.abs(Math.hypot(...d[r]) - Math.hypot(...row.map((x) => x - mean))) < 1e-6);
+      assert.ok(Math.abs(d[r].reduce((s, x) => s + x, 0)) < 1e-9);
+    });
     assert.throws(() => archLandscape(restored, { steps: 4 }), /steps must be an odd integer ≥ 3/);
     restored.dispose();
     await Deno.remove(out, { recursive: true });
@@ -66,12 +70,15 @@ Deno.test("restoreSearch: a folder without checkpoint (a shipped record) or of a
 });
 
 Deno.test("normalizedDirection and flatness: row norms, seeds, and the mean rise within a radius", () => {
-  const values = { a: [[1, -2, 2], [0.5, 0, 0]], b: [[0, 0, 0]] };
+  const values = { a: [[1, -2, 4], [0.5, 0, -0.5]], b: [[-3, -3, -3]] };
   const d = normalizedDirection(values, 3);
   assert.deepEqual(d, normalizedDirection(values, 3), "a seed fixes the direction");
   assert.notDeepEqual(d, normalizedDirection(values, 4));
-  assert.ok(Math.abs(Math.hypot(...d.a[0]) - 3) < 1e-12 && Math.abs(Math.hypot(...d.a[1]) - 0.5) < 1e-12);
-  assert.deepEqual(d.b[0].map(Math.abs), [0, 0, 0]);
+  // Rows minus their means: [0, −3, 3] (norm √18) and [0.5, 0, −0.5] (norm √0.5).
+  assert.ok(Math.abs(Math.hypot(...d.a[0]) - Math.sqrt(18)) < 1e-12);
+  assert.ok(Math.abs(Math.hypot(...d.a[1]) - Math.sqrt(0.5)) < 1e-12);
+  assert.ok(d.a.every((row) => Math.abs(row.reduce((s, x) => s + x, 0)) < 1e-12), "rows of mean 0");
+  assert.deepEqual(d.b[0].map(Math.abs), [0, 0, 0], "a constant row: nothing softmax sees to scale to");
   const c = [-1, -0.5, 0, 0.5, 1];
   const cone = { coordinates: c, loss: c.map((x) => c.map((y) => 2 + Math.hypot(x, y))) };
   // Within 0.5: the 4 axis neighbours at 0.5 (the diagonals at 0.71 are outside): mean rise 0.5.
