@@ -4,6 +4,7 @@
  * notebook draws Fig. 5 without the supernet's weights, which records do not keep.
  * @module
  */
+import { pathExists } from "../data/dataFile.ts";
 import { writeFileAtomic } from "../runs/checkpoint.ts";
 import { canonicalJson } from "../runs/runFolder.ts";
 import { readRecordFile } from "../runs/records.ts";
@@ -78,13 +79,7 @@ export async function cachedLandscape(
       }
     }
   }
-  let hasFolder = true;
-  try {
-    await Deno.stat(folder);
-  } catch {
-    hasFolder = false;
-  }
-  await search(config, { out: folder, resume: hasFolder });
+  await search(config, { out: folder, resume: await pathExists(folder) });
   const restored = await restoreSearch(config, folder);
   try {
     const t0 = performance.now();

@@ -17,7 +17,7 @@ import { loadSearchData } from "../data/searchData.ts";
 import { loadCheckpoint } from "../runs/checkpoint.ts";
 import { canonicalJson, runPaths } from "../runs/runFolder.ts";
 import { checkSearchConfig, type SearchConfig } from "../search/config.ts";
-import { archWeights, buildSearchModel, type SearchModel, type SearchState } from "../search/search.ts";
+import { buildSearchModel, evalSums, type SearchModel, type SearchState } from "../search/search.ts";
 import { spaceByName } from "../spaces/mod.ts";
 
 /** A search restored from its run folder's checkpoint: the model at its last epoch and its data. */
@@ -173,7 +173,7 @@ export function archLandscape(restored: RestoredSearch, options: LandscapeOption
   }
   if (!(radius > 0)) throw new Error(`landscape: radius must be > 0, got ${radius}`);
   const { state, data, split } = restored;
-  const { space, arch, method, net, config } = state;
+  const { arch, config } = state;
   const center = Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.arraySync() as number[][]]));
   const directions: Landscape["directions"] = [
     normalizedDirection(center, seed),
@@ -200,14 +200,13 @@ export function archLandscape(restored: RestoredSearch, options: LandscapeOption
           v.assign(moved);
           moved.dispose();
         }
-        const sums = tf.tidy(() => {
-          const parts = fixed.map((b, step) => {
-            const ctx = { epoch: restored.epochsDone, step, seed: config.seed, training: false };
-            const out = net.forward(b.x, archWeights(space.archParams, arch, method, ctx), "eval", ctx);
-            return tf.stack([tf.mul(space.task.loss(out, b.y), b.y.shape[0]), space.task.scoreSum(out, b.y)]);
-          });
-          return tf.addN(parts);
-        });
+        const sums = tf.tidy(() =>
+          tf.addN(
+            fixed.map((b, step) =>
+              evalSums(state, b, { epoch: restored.epochsDone, step, seed: config.seed, training: false })
+            ),
+          )
+        );
         const [l, s] = sums.dataSync();
         sums.dispose();
         lossRow.push(l / indices.length);

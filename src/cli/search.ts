@@ -289,17 +289,12 @@ export interface SearchArgs {
   progressJson: boolean;
 }
 
-/** A line of `--progress-json`: a step (at most every second), an epoch's end, or the run's end. */
+/**
+ * A line of `--progress-json`: a step (at most every second; its fields are the progress line's, epoch
+ * 1-based), an epoch's end (`epoch`: epochs done), or the run's end.
+ */
 export type ProgressEvent =
-  | {
-    event: "progress";
-    epoch: number;
-    epochs: number;
-    step: number;
-    steps: number;
-    loss: number;
-    eta: number;
-  }
+  | ({ event: "progress" } & Omit<ProgressLineParts, "cell">)
   | { event: "epoch"; epoch: number; epochs: number; highlights: string[]; cell: string }
   | { event: "done"; status: string; epochsDone: number; seconds: number };
 
@@ -585,8 +580,8 @@ async function main(args: string[]): Promise<void> {
     if (o.progressJson) {
       if (performance.now() - emitted < 1000 && p.step < p.steps) return;
       emitted = performance.now();
-      const { epoch, epochs, step, steps } = p;
-      emit({ event: "progress", epoch, epochs, step, steps, loss: p.trainLoss, eta: left });
+      const { epochs, step, steps } = p;
+      emit({ event: "progress", epoch: p.epoch + 1, epochs, step, steps, loss: p.trainLoss, eta: left });
       return;
     }
     const line = progressLine(

@@ -35,6 +35,17 @@ function folderNotFile(name: string): string {
     `where a file should be)`;
 }
 
+/** Whether `path` exists (as anything); errors other than its absence are thrown. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 /**
  * The bytes of `path`, or undefined when there is no such file; a folder in its place is an error that
  * says so (other errors are thrown as they are).

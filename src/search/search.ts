@@ -10,6 +10,7 @@
 import * as tf from "../deps/tfjs_core.ts";
 import { batches, type ImageSet, mixSeed, nb201Split, stepsPerEpoch } from "../data/pipeline.ts";
 import { loadSearchData } from "../data/searchData.ts";
+import { pathExists } from "../data/dataFile.ts";
 import {
   initArchParam,
   regularizationLoss,
@@ -166,17 +167,6 @@ export function buildSearchModel(
   return { store, net, archStore, arch };
 }
 
-/** Whether `path` exists (as anything). */
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** A scalar's value; the tensor is freed. */
 function readScalar(t: tf.Scalar): number {
   const v = t.dataSync()[0];
@@ -223,6 +213,25 @@ function archRegularizer(
   return losses.length === 1 ? losses[0] : tf.addN(losses) as tf.Scalar;
 }
 
+/**
+ * The supernet in eval mode on one batch: [loss × batch size, score sum] (sums, so batches of any size
+ * add up to the mean over images).
+ */
+export function evalSums(
+  state: SearchState,
+  b: { x: tf.Tensor4D; y: tf.Tensor },
+  ctx: Parameters<typeof archWeights>[3],
+): tf.Tensor1D {
+  return tf.tidy(() => {
+    const { space, arch, method, net } = state;
+    const out = net.forward(b.x, archWeights(space.archParams, arch, method, ctx), "eval", ctx);
+    return tf.stack([
+      tf.mul(space.task.loss(out, b.y), b.y.shape[0]),
+      space.task.scoreSum(out, b.y),
+    ]) as tf.Tensor1D;
+  });
+}
+
 /** Mean loss and score of the supernet in eval mode over `indices`; `pause` runs between batches. */
 async function evaluate(
   state: SearchState,
@@ -242,12 +251,7 @@ async function evaluate(
         b.y.dispose();
         throw e;
       });
-      const result = tf.tidy(() => {
-        const { space, arch, method, net } = state;
-        const ctx = { epoch, step: step++, seed, training: false };
-        const out = net.forward(b.x, archWeights(space.archParams, arch, method, ctx), "eval", ctx);
-        return tf.stack([tf.mul(space.task.loss(out, b.y), b.y.shape[0]), space.task.scoreSum(out, b.y)]);
-      });
+      const result = evalSums(state, b, { epoch, step: step++, seed, training: false });
       const [l, c] = result.dataSync();
       result.dispose();
       b.x.dispose();
@@ -407,7 +411,7 @@ export async function search(config: SearchConfig, options: SearchOptions = {}):
     partialChannels: method.partialChannels,
   });
 
-  if (options.out !== undefined && options.resume && !(await fileExists(runPaths(options.out).checkpoint))) {
+  if (options.out !== undefined && options.resume && !(await pathExists(runPaths(options.out).checkpoint))) {
     // A finished run whose checkpoint was deleted (to save space: the records are the result) is read
     // back from its records, without images or supernet, instead of being started over. With a
     // checkpoint, the resume path below checks it against the model and reads the run back.

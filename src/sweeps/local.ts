@@ -7,6 +7,7 @@
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { pathExists } from "../data/dataFile.ts";
 import { readFinishedRun } from "../runs/records.ts";
 import { SHIPPED_RECORDS } from "../search/cache.ts";
 import type { SearchResult } from "../search/search.ts";
@@ -61,16 +62,6 @@ export interface LocalExecutorOptions {
 const SEARCH_CLI = fileURLToPath(new URL("../cli/search.ts", import.meta.url));
 const TAIL_LINES = 6;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** Lines of a byte stream, as they come. */
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let rest = "";
@@ -113,7 +104,7 @@ export function localExecutor(options: LocalExecutorOptions = {}): SweepExecutor
       const result = await readFinishedRun(dir, run.config);
       if (result) return { run, status: "found", folder: dir, result };
     }
-    const resumed = await exists(folder);
+    const resumed = await pathExists(folder);
     onEvent({ type: "start", worker, run, resumed });
     const configFile = await Deno.makeTempFile({ prefix: "sadarts-sweep-", suffix: ".json" });
     try {

@@ -35,7 +35,7 @@ export class SweepBoard {
       const head = `${tag(e.worker)} ${e.run.name}: `;
       if (p.event === "progress") {
         this.#workers[e.worker] = head +
-          progressLine({ ...p, epoch: p.epoch + 1, cell: "" }, Math.max(20, width - head.length)).trimEnd();
+          progressLine({ ...p, cell: "" }, Math.max(20, width - head.length)).trimEnd();
         return undefined;
       }
       if (p.event === "epoch") {
