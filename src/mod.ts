@@ -44,7 +44,8 @@ export { NonFiniteLossError, RunInterruptedError, search } from "./search/search
 export type { SearchOptions, SearchProgress, SearchResult, SearchSummary } from "./search/search.ts";
 export { cachedRunFolder, cachedSearch, configHash, runName, SHIPPED_RECORDS } from "./search/cache.ts";
 export type { CachedSearchOptions } from "./search/cache.ts";
-// Analyses: the loss landscape over α (Fig. 5) from a run's checkpoint; more in ./analysis/mod.ts.
+// Analyses: the loss landscape over α (Fig. 5) from a run's checkpoint; more (the Hessian, the SA
+// term's shapes of Fig. 9) in ./analysis/mod.ts, their figures in ./plots/mod.ts.
 export { archLandscape, cachedLandscape, flatness, restoreSearch } from "./analysis/mod.ts";
 export type { Landscape, LandscapeOptions } from "./analysis/mod.ts";
 // Sweeps: grids of searches on this machine's processes (executors and grid expansion: ./sweeps/mod.ts).
@@ -96,6 +97,7 @@ export type {
 } from "./plots/search.ts";
 export { METHOD_COLORS } from "./plots/scales.ts";
 export { landscapeFigure } from "./plots/landscape.ts";
+export { heatmapFigure } from "./plots/ablation.ts";
 export type { ColorChoice } from "./plots/scales.ts";
 export { svgToPng } from "./plots/png.ts";
 export type { PngOptions } from "./plots/png.ts";

@@ -21,3 +21,9 @@ export {
   type RestoredSearch,
   restoreSearch,
 } from "./landscape.ts";
+export {
+  FIG9_SETTINGS,
+  type SaShapeOptions,
+  type SaShapeSetting,
+  smoothActivationShapes,
+} from "./saShapes.ts";

@@ -6,3 +6,6 @@ export * from "./render.ts";
 export * from "./search.ts";
 export * from "./scales.ts";
 export * from "./png.ts";
+export * from "./landscape.ts";
+export * from "./ablation.ts";
+export * from "./dartsCell.ts";

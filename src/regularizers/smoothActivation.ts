@@ -23,23 +23,51 @@ export interface SmoothActivationOptions {
   lambda?: Strength;
 }
 
-/** The L_SA regularizer. */
-export function smoothActivation(o: SmoothActivationOptions = {}): Regularizer {
-  const who = "smooth activation";
+const WHO = "smooth activation";
+
+function checkShape(o: SmoothActivationOptions): { nu: number; mu: number } {
   const { nu = 1, mu = 1 } = o;
-  if (!(nu >= 0 && nu <= 1)) throw new Error(`${who}: ν must be in [0, 1], got ${nu}`);
-  if (!(mu >= 0) || !Number.isFinite(mu)) throw new Error(`${who}: μ must be a finite number ≥ 0, got ${mu}`);
-  const schedule = asSchedule(who, o.lambda ?? saSchedule());
+  if (!(nu >= 0 && nu <= 1)) throw new Error(`${WHO}: ν must be in [0, 1], got ${nu}`);
+  if (!(mu >= 0) || !Number.isFinite(mu)) throw new Error(`${WHO}: μ must be a finite number ≥ 0, got ${mu}`);
+  return { nu, mu };
+}
+
+/**
+ * The summand of L_SA per architecture parameter, elementwise and without λ_e:
+ * [(1 + ν) α + (1 − ν) α · erf(μ (1 − ν) α)] / 2. The paper's Fig. 9 draws it against α.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs";
+ * import { smoothActivationTerm } from "./smoothActivation.ts";
+ * await tf.setBackend("cpu");
+ * // Leaky ReLU with slope ν = 0.25 when μ → ∞: α for α > 0, 0.25 α below.
+ * const t = smoothActivationTerm(tf.tensor1d([-2, 3]), { nu: 0.25, mu: 1e6 }).dataSync();
+ * console.assert(Math.abs(t[0] + 0.5) < 1e-6 && Math.abs(t[1] - 3) < 1e-6);
+ * ```
+ */
+export function smoothActivationTerm<T extends tf.Tensor>(
+  alpha: T,
+  o: Pick<SmoothActivationOptions, "nu" | "mu"> = {},
+): T {
+  const { nu, mu } = checkShape(o);
   const k = mu * (1 - nu);
+  // ν = 1 or μ = 0 leaves no erf term: skip it rather than multiply by zero.
+  return (k === 0 ? tf.mul(alpha, (1 + nu) / 2) : tf.mul(
+    tf.add(tf.mul(alpha, 1 + nu), tf.mul(tf.mul(alpha, 1 - nu), tf.erf(tf.mul(alpha, k)))),
+    0.5,
+  )) as T;
+}
+
+/** The L_SA regularizer: λ_e times the mean of {@link smoothActivationTerm} over α. */
+export function smoothActivation(o: SmoothActivationOptions = {}): Regularizer {
+  const shape = checkShape(o);
+  const schedule = asSchedule(WHO, o.lambda ?? saSchedule());
   return {
     name: "sa",
     loss(alpha, epoch) {
-      const lambda = strengthAt(who, schedule, epoch);
-      // ν = 1 or μ = 0 leaves no erf term: skip it rather than multiply by zero.
-      const term = k === 0
-        ? tf.mul(alpha, (1 + nu) / 2)
-        : tf.mul(tf.add(tf.mul(alpha, 1 + nu), tf.mul(tf.mul(alpha, 1 - nu), tf.erf(tf.mul(alpha, k)))), 0.5);
-      return tf.mul(tf.mean(term), lambda) as tf.Scalar;
+      const lambda = strengthAt(WHO, schedule, epoch);
+      return tf.mul(tf.mean(smoothActivationTerm(alpha, shape)), lambda) as tf.Scalar;
     },
   };
 }

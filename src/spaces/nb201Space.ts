@@ -106,7 +106,7 @@ export const NB201_SPACE: SearchSpace<Nb201ModelConfig> = {
   description: "NAS-Bench-201: 4-node cells, 6 edges, 5 ops; derived cells looked up in the benchmark",
   presets: NB201_PRESETS,
   cellsOption: "cellsPerStage",
-  comparisonColumns: ["cifar10", "cifar100", "imagenet16", "skipEdges"],
+  comparisonColumns: ["cifar10", "cifar100", "imagenet16", "skipEdges", "minTop2Gap"],
   modelChecks: {
     channels: (n, v) => integer(n, v, 1, MODEL_BOUNDS.channels),
     cellsPerStage: (n, v) => integer(n, v, 1, MODEL_BOUNDS.cellsPerStage),

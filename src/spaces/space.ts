@@ -139,7 +139,8 @@ export interface SearchSpace<ModelOptions = Readonly<Record<string, unknown>>> {
   readonly cellsOption: string;
   /**
    * The numeric columns of its epoch records that compare runs, most important first: what a sweep's
-   * table shows per group, as mean ± std (NB201: the derived cell's benchmark accuracies, its skip edges).
+   * table shows per group, as mean ± std (NB201: the derived cell's benchmark accuracies, its skip
+   * edges, the smallest top-2 β gap).
    */
   readonly comparisonColumns: readonly string[];
   /** The type check of each model option (`config.model`), by field. */

@@ -83,8 +83,14 @@ export function describeOutcome(o: SweepOutcome): string {
   const last = metrics[metrics.length - 1] as unknown as Record<string, unknown>;
   const figures = spaceByName(config.space).comparisonColumns
     .filter((c) => typeof last?.[c] === "number")
-    .map((c) => `${c} ${Number.isInteger(last[c]) ? last[c] : (last[c] as number).toFixed(2)}`);
+    .map((c) => `${c} ${figure(last[c] as number)}`);
   return `${how}${figures.length ? `; ${figures.join(", ")}` : ""}`;
+}
+
+/** A record's number as a progress line shows it: integers as is, small gaps such as 3e-3 in e-notation. */
+function figure(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 0.1 ? v.toExponential(1) : v.toFixed(2);
 }
 
 /**

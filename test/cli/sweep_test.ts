@@ -29,7 +29,7 @@ Deno.test("deno task sweep: bad input is refused with one line that says what to
   }
   const dry = await sweepCli([grid, "--dry-run", "--root", "/nonexistent-root", "--no-records"]);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stdout, /^sa-smoke-s0-[0-9a-f]{8}  sa, seed 0: to run$/m);
+  assert.match(dry.stdout, /^sa-smoke-s0-[0-9a-f]{8} {2}sa, seed 0: to run$/m);
   assert.match((await sweepCli(["--help"])).stdout, /--workers N/);
   await Deno.remove(grid);
 });

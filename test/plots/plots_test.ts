@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import pl from "../../src/deps/polars.ts";
 import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
 import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
+import { heatmapFigure, saShapeFigure } from "../../src/plots/ablation.ts";
 import { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "../../src/runs/frames.ts";
 import { searchConfig } from "../../src/search/config.ts";
 import { NB201_EDGES, NB201_OPS } from "../../src/spaces/nb201.ts";
@@ -142,5 +143,28 @@ Deno.test("betaMargin: β of an op minus its best rival's per run and epoch, the
   assert.throws(
     () => betaMargin(alpha, { edge: "1<-0", op: "conv", rivals: ["skip_connect"] }),
     /no op "conv"/,
+  );
+});
+
+Deno.test("heatmapFigure: names a missing column and refuses a measure that is null everywhere", () => {
+  const rows = [{ setting: "ν = 1", row: "sa", acc: 94.2 }, { setting: "ν = 0", row: "sa", acc: null }];
+  assert.throws(
+    () => heatmapFigure(rows, { x: "setting", y: "method", fill: "acc" }),
+    /no column "method" \(columns: setting, row, acc\)/,
+  );
+  assert.throws(
+    () => heatmapFigure(rows.slice(1), { x: "setting", y: "row", fill: "acc" }),
+    /every "acc" is null/,
+  );
+  // A null cell is left blank: one cell, one label.
+  const svg = heatmapFigure(rows, { x: "setting", y: "row", fill: "acc" }).svg;
+  assert.equal(svg.match(/>94\.20</g)?.length, 1);
+  assert.equal((svg.match(/<rect/g) ?? []).length, 1);
+});
+
+Deno.test("saShapeFigure: names a missing column", () => {
+  assert.throws(
+    () => saShapeFigure([{ setting: "a", alpha: 0, term: 0 }], { value: "slope" }),
+    /no column "slope"/,
   );
 });

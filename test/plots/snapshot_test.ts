@@ -9,6 +9,8 @@ import {
 } from "../../src/plots/search.ts";
 import { plotFigure } from "../../src/plots/render.ts";
 import { landscapeFigure } from "../../src/plots/landscape.ts";
+import type { Landscape } from "../../src/analysis/landscape.ts";
+import { heatmapFigure, saShapeFigure } from "../../src/plots/ablation.ts";
 import { CELL, offsetRuns, quickstartAlpha, runs, swaps } from "./frames.ts";
 import { assertSnapshot } from "./snapshot.ts";
 
@@ -20,8 +22,37 @@ function bowl() {
     coordinates: c,
     loss,
     score: loss.map((r) => r.map((l) => 90 - 10 * l)),
-    directions: [{}, {}] as [{}, {}],
+    directions: [{}, {}] as Landscape["directions"],
   };
+}
+
+/** Two (μ, ν) shapes sampled by hand: Leaky ReLU (ν = 0.25) and the mean (ν = 1). */
+function shapes() {
+  const alphas = [-2, -1, 0, 1, 2];
+  return [
+    ...alphas.map((alpha) => ({
+      setting: "μ = 1e6, ν = 0.25",
+      alpha,
+      term: alpha > 0 ? alpha : alpha / 4,
+      slope: alpha > 0 ? 1 : 0.25,
+    })),
+    ...alphas.map((alpha) => ({ setting: "ν = 1", alpha, term: alpha, slope: 1 })),
+  ];
+}
+
+/** An ablation table's shape: settings × (method, epoch), one setting missing for SAC. */
+function ablation() {
+  const settings = ["ν = 1", "ν = 0.5 μ = 1e6", "ν = 0.25 μ = 1e6 λ = e/2"];
+  return ["sa", "sac"].flatMap((method, m) =>
+    [10, 20].flatMap((epoch) =>
+      settings.map((setting, s) => ({
+        setting,
+        row: `${method}, epoch ${epoch}`,
+        method,
+        cifar10: m === 1 && s === 2 ? null : 94.37 - s * 1.5 - m * 0.4 - (epoch - 10) * 0.2,
+      }))
+    )
+  );
 }
 
 /** Each figure from frames built here, against its committed SVG (UPDATE_SNAPSHOTS=1 rewrites them). */
@@ -44,6 +75,20 @@ const FIGURES = {
   "landscape-loss": () => landscapeFigure(bowl(), { title: "DARTS", domain: [0.5, 3.5] }),
   "landscape-score": () => landscapeFigure(bowl(), { value: "score", thresholds: 6 }),
   "beta-rank-accuracy": () => betaRankAccuracy(swaps(), { title: "β rank vs accuracy" }),
+  "sa-shape-term": () => saShapeFigure(shapes(), { title: "SA term" }),
+  "sa-shape-slope": () => saShapeFigure(shapes(), { value: "slope" }),
+  "heatmap": () =>
+    heatmapFigure(ablation(), { x: "setting", y: "row", fill: "cifar10", title: "CIFAR-10 (%)" }),
+  "heatmap-faceted": () =>
+    heatmapFigure(ablation(), {
+      x: "setting",
+      y: "row",
+      fx: "method",
+      fill: "cifar10",
+      scheme: "magma",
+      reverse: true,
+      digits: 1,
+    }),
 };
 
 for (const [name, figure] of Object.entries(FIGURES)) {
