@@ -128,6 +128,7 @@ export async function executeNotebook(
   // A name is one of notebooks/; an absolute path is any notebook (it runs in its own folder).
   const source = isAbsolute(name) ? name : `${NOTEBOOKS_DIR}${name}`;
   const written = o.inplace ? source : `${o.outDir}/${basename(source)}`;
+  if (!o.inplace && o.outDir) await Deno.mkdir(o.outDir, { recursive: true });
   const attempts = o.attempts ?? 3;
   for (let attempt = 1;; attempt++) {
     const child = new Deno.Command(jupyterPython(), {

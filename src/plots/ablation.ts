@@ -34,7 +34,7 @@ export interface SaShapeFigureOptions {
   title?: string;
   /** Colours of the settings (default `LABEL_COLORS` in the frame's order; see `labelColors`). */
   colors?: ColorChoice;
-  /** Width and height in pixels (default 360 × 300: two side by side fill a notebook's width). */
+  /** Width and height in pixels (default 720 × 300: the legend of six settings fits on one line). */
   width?: number;
   height?: number;
 }
@@ -53,7 +53,7 @@ export function saShapeFigure(shapes: pl.DataFrame | readonly Row[], o: SaShapeF
   const value = o.value ?? "term";
   const rows = rowsOf(shapes);
   requireColumns("saShapeFigure", rows, ["setting", "alpha", value]);
-  const width = o.width ?? 360;
+  const width = o.width ?? 720;
   const height = o.height ?? 300;
   return plotFigure({
     title: o.title,
@@ -75,6 +75,16 @@ export function saShapeFigure(shapes: pl.DataFrame | readonly Row[], o: SaShapeF
   });
 }
 
+/** Relative luminance (0 black … 1 white) of a colour as Plot's scales give it: `rgb(r, g, b)` or `#rrggbb`. */
+function luminance(color: string): number {
+  const rgb =
+    /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)?.slice(1).map((h) => parseInt(h, 16)) ??
+      /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(color)?.slice(1).map(Number);
+  if (!rgb) return 0;
+  const [r, g, b] = rgb.map((v) => v / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 /** Options of {@link heatmapFigure}. */
 export interface HeatmapOptions {
   /** Column of the x categories (columns of cells), in order of first appearance. */
@@ -94,6 +104,9 @@ export interface HeatmapOptions {
   reverse?: boolean;
   /** The colour domain, shared by compared heatmaps (default the values' range). */
   domain?: [number, number];
+  /** Axis labels (default none: the categories say what they are). */
+  xLabel?: string;
+  yLabel?: string;
   /** Title (default none). */
   title?: string;
   /** Width in pixels (default 720); height (default 34 px per row plus the axes). */
@@ -137,12 +150,15 @@ export function heatmapFigure(frame: pl.DataFrame | readonly Row[], o: HeatmapOp
   const text = typeof o.text === "function"
     ? o.text
     : (r: Row) => o.text ? String(r[o.text as string]) : Number(r[o.fill]).toFixed(digits);
-  // Dark text on the light end of the scheme, white on the dark end (viridis and magma run dark → light).
-  const span = domain[1] - domain[0] || 1;
-  const light = (r: Row) => {
-    const t = (Number(r[o.fill]) - domain[0]) / span;
-    return o.reverse ? t < 0.45 : t > 0.55;
+  const color: Plot.ScaleOptions = {
+    type: "linear",
+    scheme: o.scheme ?? "viridis",
+    reverse: o.reverse ?? false,
+    domain,
   };
+  // Black text on light cells, white on dark ones, whichever end of the scheme is light.
+  const scale = Plot.scale({ color });
+  const light = (r: Row) => luminance(String(scale.apply(Number(r[o.fill])))) > 0.45;
   const longestX = Math.max(...xs.map((v) => String(v).length));
   const slanted = longestX * 7 > (o.width ?? 720) / Math.max(1, xs.length) / (o.fx ? order(o.fx).length : 1);
   const marginBottom = o.marginBottom ?? (slanted ? Math.min(160, 20 + longestX * 5) : 40);
@@ -154,10 +170,10 @@ export function heatmapFigure(frame: pl.DataFrame | readonly Row[], o: HeatmapOp
     height,
     marginLeft,
     marginBottom,
-    x: { domain: xs, label: null, tickRotate: slanted ? -30 : 0 },
-    y: { domain: ys, label: null },
+    x: { domain: xs, label: o.xLabel ?? null, tickRotate: slanted ? -30 : 0 },
+    y: { domain: ys, label: o.yLabel ?? null },
     fx: o.fx ? { domain: order(o.fx), label: null } : undefined,
-    color: { type: "linear", scheme: o.scheme ?? "viridis", reverse: o.reverse ?? false, domain },
+    color,
     marks: [
       Plot.cell(rows, { x: o.x, y: o.y, fx: o.fx, fill: o.fill, inset: 0.5 }),
       // Two marks with constant fills: a fill channel would go through the colour scale.
