@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import * as tf from "../../src/deps/tfjs_core.ts";
 import { setJsKernelsEnabled } from "../../src/backend/kernels/jsKernel.ts";
 import { setSimdKernelsEnabled } from "../../src/backend/kernels/simd/mod.ts";
-import { mulberry32 } from "../../src/data/pipeline.ts";
 import { batchNorm, type BatchNormParams, batchNormParams } from "../../src/ops/batchNorm.ts";
 import { conv, reluConvBn } from "../../src/ops/conv.ts";
 import {
@@ -10,7 +9,6 @@ import {
   DARTS_OPS,
   dartsOp,
   type DartsOpParams,
-  type DilConvParams,
   factorizedReduce,
   noise,
 } from "../../src/ops/darts.ts";
@@ -29,6 +27,21 @@ import {
 import { dartsEdges, nodeEdgeRanges } from "../../src/supernet/dartsTopology.ts";
 import { type Candidate, mixedEdge } from "../../src/supernet/mixedEdge.ts";
 import { onBackend, relativeError, values } from "../helpers.ts";
+import {
+  bnNames,
+  checkClose,
+  dartsOpNames,
+  factorizedReduceNames,
+  fill,
+  type Layout,
+  type Named,
+  nchw,
+  permuted,
+  present,
+  reluConvBnNames,
+  TO_OURS,
+  TO_TORCH,
+} from "../torchTwin.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // Shape, edge order, parameter counts
@@ -105,42 +118,6 @@ const twin: TwinFixture = JSON.parse(
 const tolerance = (c: TwinCase) =>
   Math.max(1e-4, 2 * Math.max(c.torchFloat32Error.logits, c.torchFloat32Error.gradients));
 
-/** How a torch tensor is laid out relative to ours. */
-type Layout = "dense" | "depthwise" | "linear" | "vector";
-/** torch → ours: conv [out, in, kh, kw] → [kh, kw, in, out]; depthwise [C, 1, kh, kw] → [kh, kw, C, 1]. */
-const TO_OURS: Record<Layout, number[] | undefined> = {
-  dense: [2, 3, 1, 0],
-  depthwise: [2, 3, 0, 1],
-  linear: [1, 0],
-  vector: undefined,
-};
-const TO_TORCH: Record<Layout, number[] | undefined> = {
-  dense: [3, 2, 0, 1],
-  depthwise: [2, 3, 0, 1],
-  linear: [1, 0],
-  vector: undefined,
-};
-
-type Named = Record<string, [tf.Variable | undefined, Layout]>;
-
-function bnNames(prefix: string, bn: BatchNormParams): Named {
-  return {
-    [`${prefix}.weight`]: [bn.gamma, "vector"],
-    [`${prefix}.bias`]: [bn.beta, "vector"],
-    [`${prefix}.running_mean`]: [bn.runningMean, "vector"],
-    [`${prefix}.running_var`]: [bn.runningVar, "vector"],
-  };
-}
-
-/** DilConv.op: 0 ReLU, 1 depthwise, 2 pointwise, 3 BN (SepConv's second half starts at 4). */
-function dilConvNames(prefix: string, first: number, d: DilConvParams): Named {
-  return {
-    [`${prefix}.op.${first}.weight`]: [d.depthwise.filter, "depthwise"],
-    [`${prefix}.op.${first + 1}.weight`]: [d.pointwise.filter, "dense"],
-    ...bnNames(`${prefix}.op.${first + 2}`, d.bn),
-  };
-}
-
 /**
  * Our variable for each state_dict name of model_search.py's network (which also checks that the
  * structures agree). Every pooling BN of a source state maps to the state's one shared BN.
@@ -158,68 +135,20 @@ function torchNames(net: DartsSupernet): Record<string, [tf.Variable, Layout]> {
     names = {
       ...names,
       ...(pre.kind === "factorizedReduce"
-        ? {
-          [`${c}.preprocess0.conv_1.weight`]: [pre.params.a.filter, "dense"],
-          [`${c}.preprocess0.conv_2.weight`]: [pre.params.b.filter, "dense"],
-          ...bnNames(`${c}.preprocess0.bn`, pre.params.bn),
-        }
-        : {
-          [`${c}.preprocess0.op.1.weight`]: [pre.params.conv.filter, "dense"],
-          ...bnNames(`${c}.preprocess0.op.2`, pre.params.bn),
-        }),
-      [`${c}.preprocess1.op.1.weight`]: [cell.preprocess1.conv.filter, "dense"],
-      ...bnNames(`${c}.preprocess1.op.2`, cell.preprocess1.bn),
+        ? factorizedReduceNames(`${c}.preprocess0`, pre.params)
+        : reluConvBnNames(`${c}.preprocess0`, pre.params)),
+      ...reluConvBnNames(`${c}.preprocess1`, cell.preprocess1),
     };
     cell.edges.forEach((ops, k) => {
       ops.forEach((p, o) => {
         const m = `${c}._ops.${k}._ops.${o}`;
-        switch (p.op) {
-          case "max_pool_3x3":
-          case "avg_pool_3x3":
-            names = { ...names, ...bnNames(`${m}.1`, cell.poolBn[net.edges[k].from][p.op]!) };
-            break;
-          case "skip_connect":
-            if (p.reduce) {
-              names = {
-                ...names,
-                [`${m}.conv_1.weight`]: [p.reduce.a.filter, "dense"],
-                [`${m}.conv_2.weight`]: [p.reduce.b.filter, "dense"],
-                ...bnNames(`${m}.bn`, p.reduce.bn),
-              };
-            }
-            break;
-          case "sep_conv_3x3":
-          case "sep_conv_5x5":
-            names = { ...names, ...dilConvNames(m, 1, p.sepConv.a), ...dilConvNames(m, 5, p.sepConv.b) };
-            break;
-          case "dil_conv_3x3":
-          case "dil_conv_5x5":
-            names = { ...names, ...dilConvNames(m, 1, p.dilConv) };
-        }
+        if (p.op === "max_pool_3x3" || p.op === "avg_pool_3x3") {
+          names = { ...names, ...bnNames(`${m}.1`, cell.poolBn[net.edges[k].from][p.op]!) };
+        } else if ("channels" in p) names = { ...names, ...dartsOpNames(m, p) };
       });
     });
   });
-  return Object.fromEntries(Object.entries(names).filter(([, [v]]) => v)) as Record<
-    string,
-    [tf.Variable, Layout]
-  >;
-}
-
-/** The fixture's rule: center + bound · (2u − 1), u from mulberry32(FNV-1a(name)), in torch's layout. */
-function fill(name: string, shape: number[], center: number, bound: number): tf.Tensor {
-  const draw = mulberry32(nameSeed(0, name));
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = center + bound * (2 * draw() - 1);
-  return tf.tensor(data, shape);
-}
-
-const permuted = (t: tf.Tensor, perm: number[] | undefined) => perm ? tf.transpose(t, perm) : t;
-const nchw = (t: tf.Tensor) => tf.tidy(() => values(tf.transpose(t, [0, 3, 1, 2])));
-
-function checkClose(ours: number[], torch: number[], what: string, tol: number): number {
-  const err = relativeError(ours, torch);
-  assert.ok(err <= tol, `${what}: relative error ${err.toExponential(2)} > ${tol.toExponential(2)}`);
-  return err;
+  return present(names);
 }
 
 /** Build the case's network with the fixture's parameters, run one train forward and backward, compare. */
