@@ -23,6 +23,15 @@ import { didYouMean } from "../search/didYouMean.ts";
 import { RunInterruptedError, search, type SearchProgress } from "../search/search.ts";
 import { cachedRunFolder } from "../search/cache.ts";
 import { formatDuration } from "../search/duration.ts";
+import {
+  EtaClock,
+  progressLine,
+  type ProgressLineParts,
+  shellWords,
+  SIGNAL_EXIT_CODES,
+  stopOnSignals,
+  terminalWidth,
+} from "./runConsole.ts";
 import type { MetricsRow } from "../runs/runFolder.ts";
 
 /** `text` broken at spaces into lines of at most `width` characters, joined by `join`. */
@@ -462,51 +471,6 @@ function checkPaths(o: SearchArgs): void {
   }
 }
 
-/** What one progress line shows. */
-export interface ProgressLineParts {
-  /** 1-based epoch and the total. */
-  epoch: number;
-  epochs: number;
-  /** Steps done in this epoch, and per epoch. */
-  step: number;
-  steps: number;
-  /** Mean training loss so far. */
-  loss: number;
-  /** Seconds left (estimate). */
-  eta: number;
-  /** The derived cell. */
-  cell: string;
-}
-
-/**
- * The progress line for a terminal `width` columns wide: `epoch 3/20 [####....] 12/78 loss 2.303 ETA
- * 1m23s |cell|`, never longer than `width − 1` characters (the last column is left free: some terminals
- * wrap when it is written). What does not fit is dropped, least important first: the cell, then the bar;
- * what still does not fit is cut.
- */
-export function progressLine(p: ProgressLineParts, width: number): string {
-  const max = Math.max(1, Math.floor(width) - 1);
-  const head = `epoch ${p.epoch}/${p.epochs}`;
-  const tail = `${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ETA ${formatDuration(p.eta)}`;
-  const barWidth = 20;
-  const filled = Math.max(0, Math.min(barWidth, Math.round((barWidth * p.step) / p.steps)));
-  const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}]`;
-  for (const parts of [[head, bar, tail, p.cell], [head, bar, tail], [head, tail]]) {
-    const line = parts.join(" ");
-    if (line.length <= max) return line;
-  }
-  return `${head} ${tail}`.slice(0, max);
-}
-
-/** Columns of the terminal on stderr (80 when it has none or says 0). */
-function terminalWidth(): number {
-  try {
-    return Deno.consoleSize().columns || 80;
-  } catch {
-    return 80;
-  }
-}
-
 const pct = (x: unknown) => (typeof x === "number" ? `${x.toFixed(2)}%` : "–");
 
 /**
@@ -540,11 +504,6 @@ export function epochLine(
   return parts[0].text.slice(0, max);
 }
 
-/** `args` as one shell command line (single quotes where a word needs them). */
-function shellWords(args: string[]): string {
-  return args.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-}
-
 async function main(args: string[]): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(HELP);
@@ -568,15 +527,12 @@ async function main(args: string[]): Promise<void> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  let started = performance.now();
-  let stepsDone = 0;
+  const eta = new EtaClock();
   const emit = (e: ProgressEvent) => console.log(JSON.stringify(e));
   let emitted = 0;
   const progress = (p: SearchProgress) => {
     if (!o.progressJson && (o.quiet || !tty)) return;
-    stepsDone++;
-    const perStep = (performance.now() - started) / 1000 / stepsDone;
-    const left = ((p.epochs - p.epoch - 1) * p.steps + (p.steps - p.step)) * perStep;
+    const left = eta.step(p.epoch, p.epochs, p.step, p.steps);
     if (o.progressJson) {
       if (performance.now() - emitted < 1000 && p.step < p.steps) return;
       emitted = performance.now();
@@ -598,23 +554,9 @@ async function main(args: string[]): Promise<void> {
     );
     Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
   };
-  // SIGINT / SIGTERM stop the run between two steps (the last checkpoint is kept, the summary says
-  // "interrupted"); a second one exits at once, which atomic writes make safe too.
-  const abort = new AbortController();
-  const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
-  const listeners = Object.entries(SIGNALS).map(([name, code]) => {
-    const listener = () => {
-      if (abort.signal.aborted) Deno.exit(code);
-      if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
-      err(
-        `${name}: stopping after the current step (${
-          name === "SIGINT" ? "Ctrl-C" : name
-        } again stops at once)`,
-      );
-      abort.abort(name);
-    };
-    Deno.addSignalListener(name as Deno.Signal, listener);
-    return () => Deno.removeSignalListener(name as Deno.Signal, listener);
+  const stop = stopOnSignals("search", (line) => {
+    if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+    err(line);
   });
   const space = spaceByName(o.config.space).open({
     model: o.config.model,
@@ -625,7 +567,7 @@ async function main(args: string[]): Promise<void> {
     out: o.out,
     resume: o.resume,
     log: err,
-    signal: abort.signal,
+    signal: stop.signal,
     onProgress: progress,
     onEpoch: (r) => {
       if (o.progressJson) {
@@ -640,8 +582,7 @@ async function main(args: string[]): Promise<void> {
       }
       if (tty && !o.quiet) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
       err(epochLine(r, o.config.epochs, space.epochHighlights(r), tty ? terminalWidth() : undefined));
-      started = performance.now(); // ETA from the current epoch's pace
-      stepsDone = 0;
+      eta.restart(); // ETA from the current epoch's pace
     },
   }).catch((e) => {
     if (!(e instanceof RunInterruptedError)) throw e;
@@ -651,8 +592,8 @@ async function main(args: string[]): Promise<void> {
     console.error(
       `${e.epochsDone > 0 ? "resume" : "start again"} with: deno task search ${shellWords(again)}`,
     );
-    Deno.exit(SIGNALS[e.reason as keyof typeof SIGNALS] ?? 130);
-  }).finally(() => listeners.forEach((remove) => remove()));
+    Deno.exit(SIGNAL_EXIT_CODES[e.reason as keyof typeof SIGNAL_EXIT_CODES] ?? 130);
+  }).finally(() => stop.remove());
   const s = result.summary;
   if (o.progressJson) {
     emit({ event: "done", status: s.status, epochsDone: s.epochsDone, seconds: s.seconds });

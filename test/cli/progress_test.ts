@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { epochLine, progressLine, type ProgressLineParts } from "../../src/cli/search.ts";
+import { epochLine } from "../../src/cli/search.ts";
+import { progressLine, type ProgressLineParts } from "../../src/cli/runConsole.ts";
 import { NB201_SPACE } from "../../src/spaces/nb201Space.ts";
 import { NB201_PRESETS } from "../../src/spaces/nb201Space.ts";
 
