@@ -4,8 +4,10 @@
  *
  * Times one first-order search step (α step on a validation batch, then w step on a training batch,
  * grad clip 5) on every available backend, per space at its `cpu` and `paper` sizes (`nb201-cpu`,
- * `darts-paper`, `pc-darts-cpu`, …), next to the PyTorch peers (../shared/bench/torch_nb201_step.py and
- * torch_darts_step.py, run in the same process tree on the same machine, on as many threads as the wasm
+ * `darts-paper`, `pc-darts-cpu`, …), and one training step of DARTS_V2's evaluation network at the
+ * trainer's `cpu` and `paper` sizes (`train-cpu`, `train-paper`), next to the PyTorch peers
+ * (../shared/bench/torch_nb201_step.py and torch_darts_step.py; ./torch_darts_train_step.py for
+ * training), run in the same process tree on the same machine, on as many threads as the wasm
  * backend: `--threads`, else SADARTS_WASM_THREADS, else every core up to 8), and the per-kernel GFLOP/s
  * of the dense and depthwise convolutions.
  * @module
@@ -26,9 +28,20 @@ import { archWeights } from "../search/search.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import { adam, sgd } from "../search/optimizers.ts";
 import { firstOrderStep } from "../search/step.ts";
+import { createDartsNetwork } from "../networks/darts.ts";
+import { DARTS_GENOTYPES } from "../spaces/darts.ts";
+import { trainConfig } from "../train/config.ts";
+import { trainLoss } from "../train/train.ts";
 
-/** A benchmarked step: the space and its model options, the batch, and the PyTorch peer's command. */
-export interface StepPreset {
+/** The PyTorch peer of a preset: its script (a path) and arguments. */
+export interface PeerScript {
+  script: string;
+  args: string[];
+}
+
+/** A benchmarked search step: the space and its model options, the batch, and the PyTorch peer's command. */
+export interface SearchStepPreset {
+  kind: "search";
   /** The search space (`spaceByName`). */
   space: string;
   /** The space's model options. */
@@ -38,16 +51,44 @@ export interface StepPreset {
   batch: number;
   /** Input height and width. */
   size: number;
-  /** The peer script in ../shared/bench/ and its arguments. */
-  peer: { script: string; args: string[] };
+  peer: PeerScript;
+}
+
+/** A benchmarked training step of an evaluation network (src/train/): its genotype and shape. */
+export interface TrainStepPreset {
+  kind: "train";
+  /** A genotype of the library. */
+  genotype: "DARTS_V1" | "DARTS_V2" | "PC_DARTS";
+  channels: number;
+  layers: number;
+  auxiliary: boolean;
+  /** Recompute each cell in the backward pass (the paper size stores more than wasm32's 4 GiB). */
+  recompute: boolean;
+  batch: number;
+  size: number;
+  peer: PeerScript;
+}
+
+/** A benchmarked step. */
+export type StepPreset = SearchStepPreset | TrainStepPreset;
+
+const SHARED_BENCH = new URL("../../../shared/bench/", import.meta.url).pathname;
+
+/** Images one step processes: a search step takes a training and a validation batch. */
+function imagesPerStep(p: StepPreset): number {
+  return p.kind === "search" ? 2 * p.batch : p.batch;
 }
 
 const nb201 = (channels: number, cellsPerStage: number, size: number): StepPreset => ({
+  kind: "search",
   space: "nb201",
   model: { channels, cellsPerStage, affine: false, trackRunningStats: true },
   batch: 64,
   size,
-  peer: { script: "torch_nb201_step.py", args: [channels, cellsPerStage, 64, size].map(String) },
+  peer: {
+    script: `${SHARED_BENCH}torch_nb201_step.py`,
+    args: [channels, cellsPerStage, 64, size].map(String),
+  },
 });
 const darts = (
   channels: number,
@@ -55,14 +96,37 @@ const darts = (
   size: number,
   { pc, recompute }: { pc?: number; recompute?: boolean } = {},
 ): StepPreset => ({
+  kind: "search",
   space: "darts",
   model: { channels, layers, ...(recompute ? { recompute } : {}) },
   ...(pc ? { partialChannels: pc } : {}),
   batch: 64,
   size,
   peer: {
-    script: "torch_darts_step.py",
+    script: `${SHARED_BENCH}torch_darts_step.py`,
     args: ["--C", channels, "--layers", layers, "--H", size, "--B", 64, "--pc", pc ?? 1].map(String),
+  },
+});
+
+const trainStep = (
+  channels: number,
+  layers: number,
+  size: number,
+  batch: number,
+  { auxiliary, recompute }: { auxiliary: boolean; recompute: boolean },
+): StepPreset => ({
+  kind: "train",
+  genotype: "DARTS_V2",
+  channels,
+  layers,
+  auxiliary,
+  recompute,
+  batch,
+  size,
+  peer: {
+    script: new URL("./torch_darts_train_step.py", import.meta.url).pathname,
+    args: ["--C", channels, "--layers", layers, "--H", size, "--B", batch, "--auxiliary", auxiliary ? 1 : 0]
+      .map(String),
   },
 });
 
@@ -79,6 +143,10 @@ export const BENCH_PRESETS: Record<string, StepPreset> = {
   "darts-paper": darts(16, 8, 32, { recompute: true }),
   "pc-darts-cpu": darts(8, 5, 16, { pc: 4 }),
   "pc-darts-paper": darts(16, 8, 32, { pc: 4 }),
+  // Training DARTS_V2 from scratch (deno task train): the cpu preset (C=16, 8 cells, 16x16, batch 64, no
+  // auxiliary head) and DARTS' evaluation (C=36, 20 cells, 32x32, batch 96, auxiliary head), drop path 0.2.
+  "train-cpu": trainStep(16, 8, 16, 64, { auxiliary: false, recompute: false }),
+  "train-paper": trainStep(36, 20, 32, 96, { auxiliary: true, recompute: true }),
 };
 
 /** One row of the step table. */
@@ -114,11 +182,79 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Time `steps` first-order DARTS search steps (after 2 warm-up steps) of `preset` on the active backend. */
+/** `steps` timed runs of `step` after 2 warm-up runs: the median, peak memory and tensors left per step. */
+function timeSteps(step: () => void, steps: number) {
+  step();
+  step();
+  const before = tf.memory().numTensors;
+  resetPeakRss();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), leaked: (tf.memory().numTensors - before) / steps, peak: peakRssMiB() };
+}
+
+/** Time `steps` steps (after 2 warm-up steps) of `preset` on the active backend. */
 export function benchStep(
   preset: StepPreset,
   steps: number,
   seed = 0,
+): Omit<StepResult, "engine" | "preset" | "note"> {
+  return preset.kind === "search"
+    ? benchSearchStep(preset, steps, seed)
+    : benchTrainStep(preset, steps, seed);
+}
+
+/** One training step of `preset`'s evaluation network: the loss of deno task train, clipped SGD. */
+function benchTrainStep(
+  preset: TrainStepPreset,
+  steps: number,
+  seed: number,
+): Omit<StepResult, "engine" | "preset" | "note"> {
+  const store = new ParamStore(seed);
+  const net = createDartsNetwork(store, DARTS_GENOTYPES[preset.genotype], {
+    channels: preset.channels,
+    layers: preset.layers,
+    auxiliary: preset.auxiliary,
+    recompute: preset.recompute,
+  });
+  const config = trainConfig({
+    genotype: DARTS_GENOTYPES[preset.genotype],
+    model: { channels: preset.channels, layers: preset.layers, auxiliary: preset.auxiliary },
+  });
+  const vars = store.trainable;
+  const opt = sgd(vars, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
+  const { batch: B, size: H } = preset;
+  const x = tf.randomNormal([B, H, H, 3], 0, 1, "float32", seed + 10) as tf.Tensor4D;
+  const y = tf.randomUniform([B], 0, 10, "int32", seed + 11) as tf.Tensor1D;
+  let i = 0;
+  const { ms, leaked, peak } = timeSteps(() =>
+    tf.tidy(() => {
+      const dropPath = { prob: 0.2, seed: seed + i++ };
+      const { grads } = tf.variableGrads(() => trainLoss(net, config, x, y, dropPath).loss, vars);
+      opt.step(vars.map((v) => grads[v.name]), { maxGradNorm: 5 });
+    }), steps);
+  const weights = store.size;
+  tf.dispose([x, y]);
+  opt.dispose();
+  store.dispose();
+  return {
+    msPerStep: ms,
+    imagesPerSecond: (B * 1000) / ms,
+    peakRssMiB: peak,
+    leakedTensorsPerStep: leaked,
+    weights,
+  };
+}
+
+/** Time `steps` first-order DARTS search steps (after 2 warm-up steps) of `preset` on the active backend. */
+function benchSearchStep(
+  preset: SearchStepPreset,
+  steps: number,
+  seed: number,
 ): Omit<StepResult, "engine" | "preset" | "note"> {
   const method = dartsMethod({ partialChannels: preset.partialChannels });
   const space = spaceByName(preset.space).open({
@@ -146,25 +282,13 @@ export function benchStep(
     arch: { vars: Object.values(arch), optimizer: aOpt },
     weights: { vars: weights.trainable, optimizer: wOpt, gradClip: 5 },
   };
-  firstOrderStep(stepper, train, valid);
-  firstOrderStep(stepper, train, valid);
-  const before = tf.memory().numTensors;
-  resetPeakRss();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    firstOrderStep(stepper, train, valid);
-    times.push(performance.now() - t0);
-  }
-  const leaked = (tf.memory().numTensors - before) / steps;
-  const peak = peakRssMiB();
+  const { ms, leaked, peak } = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
   const count = weights.trainable.reduce((n, v) => n + v.size, 0);
   for (const t of [train.x, train.y, valid.x, valid.y]) t.dispose();
   wOpt.dispose();
   aOpt.dispose();
   weights.dispose();
   archStore.dispose();
-  const ms = median(times);
   return {
     msPerStep: ms,
     imagesPerSecond: (2 * B * 1000) / ms,
@@ -191,7 +315,7 @@ export async function torchPeer(
   steps: number,
   threads: number,
 ): Promise<StepResult | string> {
-  const script = new URL(`../../../shared/bench/${preset.peer.script}`, import.meta.url).pathname;
+  const script = preset.peer.script;
   try {
     Deno.statSync(script);
   } catch {
@@ -203,7 +327,7 @@ export async function torchPeer(
       PEER_WRAPPER,
       script,
       ...preset.peer.args,
-      ...(preset.peer.script === "torch_nb201_step.py"
+      ...(script.endsWith("torch_nb201_step.py")
         ? [String(steps)]
         : ["--steps", String(steps), "--threads", String(threads)]),
     ];
@@ -222,7 +346,7 @@ export async function torchPeer(
         engine: `pytorch ${m[1]} (${m[2]} thread${m[2] === "1" ? "" : "s"})`,
         preset: "",
         msPerStep: Number(m[3]),
-        imagesPerSecond: (2 * preset.batch * 1000) / Number(m[3]),
+        imagesPerSecond: (imagesPerStep(preset) * 1000) / Number(m[3]),
         peakRssMiB: figure(/^peak rss (\d+) MiB/m),
         leakedTensorsPerStep: null,
         weights: figure(/(\d+) weights/),
@@ -341,7 +465,9 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   pl.Config.setTblRows(100);
-  console.log("\nFirst-order search step per space (vsTorch > 1: faster than PyTorch)");
+  console.log(
+    "\nOne step per preset: a first-order search step, or a training step (train-*); vsTorch > 1: faster than PyTorch",
+  );
   console.log(pl.DataFrame(table.map(({ note: _, ...r }) => r)).toString());
   for (const r of table.filter((r) => !r.engine.startsWith("pytorch"))) {
     console.log(`  ${r.engine}: ${r.note}`);

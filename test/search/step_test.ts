@@ -9,6 +9,7 @@ import { onBackend, relativeError, values } from "../helpers.ts";
 
 const TINY: Record<string, StepPreset> = {
   nb201: {
+    kind: "search",
     space: "nb201",
     model: { channels: 4, cellsPerStage: 1, affine: false, trackRunningStats: true },
     batch: 6,
@@ -16,6 +17,7 @@ const TINY: Record<string, StepPreset> = {
     peer: { script: "", args: [] },
   },
   "nb201 pc-darts": {
+    kind: "search",
     space: "nb201",
     model: { channels: 4, cellsPerStage: 1, affine: false, trackRunningStats: true },
     partialChannels: 2,
@@ -24,6 +26,7 @@ const TINY: Record<string, StepPreset> = {
     peer: { script: "", args: [] },
   },
   "pc-darts": {
+    kind: "search",
     space: "darts",
     model: { channels: 4, layers: 3 },
     partialChannels: 2,
@@ -31,11 +34,23 @@ const TINY: Record<string, StepPreset> = {
     size: 8,
     peer: { script: "", args: [] },
   },
+  // The trainer's step (deno task train) of a small evaluation network, auxiliary head and drop path on.
+  "train DARTS_V2": {
+    kind: "train",
+    genotype: "DARTS_V2",
+    channels: 4,
+    layers: 3,
+    auxiliary: true,
+    recompute: false,
+    batch: 2,
+    size: 32,
+    peer: { script: "", args: [] },
+  },
 };
 
 for (const backend of ["wasm", "cpu"] as const) {
   for (const [name, preset] of Object.entries(TINY)) {
-    Deno.test(`search step (${backend}, ${name}): no tensor leaks (tf.memory().numTensors after step 10 = after step 2)`, async () => {
+    Deno.test(`${preset.kind} step (${backend}, ${name}): no tensor leaks (tf.memory().numTensors after step 10 = after step 2)`, async () => {
       await onBackend(backend, () => {
         const r = benchStep(preset, 8); // 2 warm-up steps, then 8 counted
         assert.equal(r.leakedTensorsPerStep, 0);
