@@ -4,7 +4,7 @@
  * display updated in place.
  * @module
  */
-import { progressLine } from "../cli/search.ts";
+import { progressLine } from "../cli/runConsole.ts";
 import { formatDuration } from "../search/duration.ts";
 import { jupyterApi } from "../search/jupyterProgress.ts";
 import { spaceByName } from "../spaces/mod.ts";
