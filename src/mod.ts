@@ -102,6 +102,11 @@ export type { ColorChoice } from "./plots/scales.ts";
 export { svgToPng } from "./plots/png.ts";
 export type { PngOptions } from "./plots/png.ts";
 
+// Training a DARTS-space genotype from scratch (deno task train).
+export { train, trainConfig } from "./train/mod.ts";
+export type { TrainConfig, TrainResult, TrainRow } from "./train/mod.ts";
+export { measureDartsNetwork } from "./networks/darts.ts";
+
 // Data.
 export { ensureCifar10, loadSearchData } from "./data/searchData.ts";
 

@@ -28,8 +28,9 @@ Deno.test("mod.ts: every export is documented; internals are not exported", () =
     [],
     "kernels, layers and supernets stay in their own modules",
   );
-  // ~100 for NB201, a few more per space (the DARTS space: its genotypes, derive rule and cell drawing).
-  assert.ok(symbols.length <= 120, `${symbols.length} exports: keep mod.ts to what a notebook uses`);
+  // ~100 for NB201, a few more per space (the DARTS space: its genotypes, derive rule and cell drawing)
+  // and per capability (sweeps, analyses, training from scratch).
+  assert.ok(symbols.length <= 130, `${symbols.length} exports: keep mod.ts to what a notebook uses`);
 });
 
 Deno.test("mod.ts: polars and Observable Plot come with sadarts", async () => {
