@@ -115,6 +115,9 @@ export interface DartsNetwork {
   readonly classifier: LinearParams;
 }
 
+/** Every BN of an evaluation network: affine, as one fused kernel pair (a new network: no records to keep). */
+const FUSED = { fusedAffine: true } as const;
+
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) {
     throw new Error(`DARTS network: ${name} must be a positive integer, got ${v}`);
@@ -131,7 +134,7 @@ function convBnLayer(
 ): ConvBnLayer {
   return {
     conv: convParams(store, `${name}.conv`, o),
-    bn: withBn ? batchNormParams(store, `${name}.bn`, o.cout) : undefined,
+    bn: withBn ? batchNormParams(store, `${name}.bn`, o.cout, FUSED) : undefined,
     reluBefore,
   };
 }
@@ -197,13 +200,23 @@ export function createDartsNetwork(
     const preprocess0: DartsNetworkCell["preprocess0"] = reductionPrev
       ? {
         kind: "factorizedReduce",
-        params: factorizedReduceParams(store, `${name}.preprocess0`, { cin: cPrevPrev, cout: c }),
+        params: factorizedReduceParams(store, `${name}.preprocess0`, { cin: cPrevPrev, cout: c, bn: FUSED }),
       }
       : {
         kind: "reluConvBn",
-        params: reluConvBnParams(store, `${name}.preprocess0`, { cin: cPrevPrev, cout: c, kernel: 1 }),
+        params: reluConvBnParams(store, `${name}.preprocess0`, {
+          cin: cPrevPrev,
+          cout: c,
+          kernel: 1,
+          bn: FUSED,
+        }),
       };
-    const preprocess1 = reluConvBnParams(store, `${name}.preprocess1`, { cin: cPrev, cout: c, kernel: 1 });
+    const preprocess1 = reluConvBnParams(store, `${name}.preprocess1`, {
+      cin: cPrev,
+      cout: c,
+      kernel: 1,
+      bn: FUSED,
+    });
     const ops = genes.map(([op, input], k): DartsNetworkOp => {
       const stride = reduction && input < 2 ? 2 : 1;
       if (op === "noise") return { op, input, stride };

@@ -183,6 +183,8 @@ export interface DartsOpOptions {
   affine?: boolean;
   /** Running statistics in the ops' BN (default true, as DARTS). */
   trackRunningStats?: boolean;
+  /** The ops' affine BN as one fused kernel pair (`BatchNormOptions.fusedAffine`; default false). */
+  fusedAffine?: boolean;
   /**
    * Follow pooling by BN(C, affine = false), as DARTS' search MixedOp does (model_search.py; default
    * false: plain pooling, as operations.py and evaluation networks).
@@ -206,7 +208,14 @@ export type DartsOpParams =
 /** Create the parameters of DARTS operation `op` (operations.py's OPS[op](C, stride, affine)). */
 export function dartsOpParams(store: ParamStore, name: string, op: string, o: DartsOpOptions): DartsOpParams {
   const checked = checkDartsOp(op);
-  const { channels, stride = 1, affine = false, trackRunningStats = true, poolBn = false } = o;
+  const {
+    channels,
+    stride = 1,
+    affine = false,
+    trackRunningStats = true,
+    poolBn = false,
+    fusedAffine = false,
+  } = o;
   if (!Number.isInteger(channels) || channels < 1) {
     throw new Error(`DARTS op "${name}" (${checked}): channels must be a positive integer, got ${channels}`);
   }
@@ -216,7 +225,7 @@ export function dartsOpParams(store: ParamStore, name: string, op: string, o: Da
     );
   }
   const base = { channels, stride };
-  const bn = { affine, trackRunningStats };
+  const bn = { affine, trackRunningStats, fusedAffine };
   const c = channels;
   switch (checked) {
     case "none":

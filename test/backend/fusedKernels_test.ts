@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "../../src/deps/tfjs_core.ts";
 import {
+  batchNormAffineBackwardKernel,
+  batchNormAffineKernel,
   batchNormBackwardKernel,
   batchNormForwardKernel,
 } from "../../src/backend/kernels/batchNormKernels.ts";
@@ -64,6 +66,31 @@ for (const [rows, c] of [[7, 3], [5, 4], [9, 5], [33, 8], [3, 13], [17, 64]]) {
       assert.deepEqual(r[10], r[3], "and the running variance");
     }
     assertAgree(results, "batch norm");
+  });
+}
+
+for (const [rows, c] of [[7, 3], [33, 8], [17, 64]]) {
+  Deno.test(`affine batch-norm kernels agree: SIMD, JS and cpu, and equal γ·x̂ + β and its gradients, [${rows}, ${c}]`, async () => {
+    const results = await threeWays(() => {
+      const x = tf.add(tf.randomNormal([rows, 1, 1, c], 0, 2, "float32", 1), 3);
+      const gamma = tf.randomUniform([c], 0.5, 1.5, "float32", 5);
+      const beta = tf.randomNormal([c], 0, 1, "float32", 6);
+      const dy = tf.randomNormal([rows, 1, 1, c], 0, 1, "float32", 4);
+      const [xhat, invStd] = runJsKernel(batchNormForwardKernel, [x], { eps: 1e-5, momentum: 0.1 });
+      const [y] = runJsKernel(batchNormAffineKernel, [xhat, gamma, beta], {});
+      const grads = runJsKernel(batchNormAffineBackwardKernel, [dy, xhat, invStd, gamma], {});
+      // The composed reference: γ·x̂ + β; dβ = Σ dy, dγ = Σ dy·x̂, dx = the plain backward of γ·dy.
+      const [plain] = runJsKernel(batchNormBackwardKernel, [tf.mul(dy, gamma), xhat, invStd], {});
+      const sums = [tf.sum(tf.mul(dy, xhat), [0, 1, 2]), tf.sum(dy, [0, 1, 2])];
+      return [y, tf.add(tf.mul(xhat, gamma), beta), ...grads, plain, ...sums];
+    });
+    for (const [y, yRef, dx, dGamma, dBeta, dxRef, dGammaRef, dBetaRef] of results) {
+      assert.ok(relativeError(y, yRef) < 1e-6, "γ·x̂ + β");
+      assert.ok(relativeError(dx, dxRef) < 1e-5, "dx");
+      assert.ok(relativeError(dGamma, dGammaRef) < 1e-5, "dγ");
+      assert.ok(relativeError(dBeta, dBetaRef) < 1e-5, "dβ");
+    }
+    assertAgree(results, "affine batch norm");
   });
 }
 

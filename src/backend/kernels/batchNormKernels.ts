@@ -3,6 +3,7 @@
  * Forward: x → x̂ = (x − mean)·invStd, invStd = 1/√(var + eps) (biased variance), and, when running
  * statistics are given, their update running ← (1 − momentum)·running + momentum·batch (unbiased
  * variance), all in two passes. Backward: (dy, x̂, invStd) → dx = invStd·(dy − mean(dy) − x̂·mean(dy·x̂)).
+ * Affine BN (evaluation networks) adds γ·x̂ + β forward and one backward for dx, dγ, dβ.
  * On wasm they run as SIMD code in tfjs' heap (./simd/kernels.c); the JS versions serve the cpu backend.
  * JS loops run channel by channel (strided), which V8 compiles to tighter code than a row-major sweep
  * with per-channel accumulator arrays; sums are float64 in both.
@@ -91,6 +92,60 @@ export const batchNormBackwardKernel: JsKernel<Record<never, never>> = {
       const b = sumDyXhat / rows;
       const inv = invStd[j];
       for (let o = j; o < n; o += c) dx[o] = inv * (dy[o] - a - xhat[o] * b);
+    }
+  },
+};
+
+/** Affine forward: inputs [x̂, γ, β]; outputs [γ·x̂ + β] (per channel, the last axis). */
+export const batchNormAffineKernel: JsKernel<Record<never, never>> = {
+  name: "SadartsBatchNormAffine",
+  outputShapes: ([xhat]) => [xhat],
+  simd(k, [xhat, gamma, beta], [y], [shape]) {
+    const c = shape[shape.length - 1];
+    if (!simdChannels(c)) return false;
+    k.bn_affine(xhat, gamma, beta, y, shape.reduce((a, b) => a * b, 1) / c, c);
+  },
+  compute([xhat, gamma, beta], [y]) {
+    const c = gamma.length;
+    const n = xhat.length;
+    for (let j = 0; j < c; j++) {
+      const g = gamma[j], b = beta[j];
+      for (let o = j; o < n; o += c) y[o] = g * xhat[o] + b;
+    }
+  },
+};
+
+/**
+ * Affine backward of batch-statistics BN: inputs [dy, x̂, invStd, γ]; outputs [dx, dγ, dβ] with
+ * dβ = Σ dy, dγ = Σ dy·x̂ and dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)): the plain backward of γ·dy,
+ * whose two sums are the parameters' gradients, in one pass over dy instead of a broadcast product and
+ * three reductions.
+ */
+export const batchNormAffineBackwardKernel: JsKernel<Record<never, never>> = {
+  name: "SadartsBatchNormAffineBackward",
+  outputShapes: ([dy, , invStd]) => [dy, invStd, invStd],
+  simd(k, [dy, xhat, invStd, gamma], [dx, dGamma, dBeta], [shape]) {
+    const c = shape[shape.length - 1];
+    if (!simdChannels(c)) return false;
+    k.bn_affine_backward(dy, xhat, invStd, gamma, dx, dGamma, dBeta, shape.reduce((a, b) => a * b, 1) / c, c);
+  },
+  compute([dy, xhat, invStd, gamma], [dx, dGamma, dBeta]) {
+    const c = invStd.length;
+    const n = dy.length;
+    const rows = n / c;
+    for (let j = 0; j < c; j++) {
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      for (let o = j; o < n; o += c) {
+        sumDy += dy[o];
+        sumDyXhat += dy[o] * xhat[o];
+      }
+      dBeta[j] = sumDy;
+      dGamma[j] = sumDyXhat;
+      const a = sumDy / rows;
+      const b = sumDyXhat / rows;
+      const k = gamma[j] * invStd[j];
+      for (let o = j; o < n; o += c) dx[o] = k * (dy[o] - a - xhat[o] * b);
     }
   },
 };

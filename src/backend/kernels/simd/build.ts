@@ -9,6 +9,8 @@ const here = new URL("./", import.meta.url).pathname;
 const exports = [
   "bn_forward",
   "bn_backward",
+  "bn_affine",
+  "bn_affine_backward",
   "mixed_sum4",
   "mixed_sum_grad4",
   "relu_grad",

@@ -100,6 +100,59 @@ EXPORT void bn_backward(const float* dy, const float* xhat, const float* inv_std
   }
 }
 
+// Affine batch norm, forward: y = gamma·x̂ + beta per channel. Same constraints on c.
+EXPORT void bn_affine(const float* xhat, const float* gamma, const float* beta, float* y, int rows, int c) {
+  int blocks = c / 4;
+  const float* h = xhat;
+  float* o = y;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, h += 4, o += 4) {
+      wasm_v128_store(o, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(h), wasm_v128_load(gamma + 4 * b)),
+                                        wasm_v128_load(beta + 4 * b)));
+    }
+  }
+}
+
+// Affine batch norm, backward: dbeta = Σ dy, dgamma = Σ dy·x̂ (float64 sums), and
+// dx = gamma·inv_std·(dy − mean(dy) − x̂·mean(dy·x̂)): bn_backward of gamma·dy. Same constraints on c.
+EXPORT void bn_affine_backward(const float* dy, const float* xhat, const float* inv_std, const float* gamma,
+                               float* dx, float* dgamma, float* dbeta, int rows, int c) {
+  v128_t s[MAX_C / 2], t[MAX_C / 2];
+  int blocks = c / 4;
+  for (int b = 0; b < 2 * blocks; b++) s[b] = t[b] = wasm_f64x2_splat(0);
+  const float* g = dy;
+  const float* h = xhat;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, g += 4, h += 4) {
+      v128_t vg = wasm_v128_load(g);
+      ACC64(s[2 * b], s[2 * b + 1], vg);
+      ACC64(t[2 * b], t[2 * b + 1], wasm_f32x4_mul(vg, wasm_v128_load(h)));
+    }
+  }
+  float a[MAX_C], bb[MAX_C], k[MAX_C];
+  for (int j = 0; j < c; j++) {
+    int lane = j % 4;
+    v128_t sv = s[2 * (j / 4) + lane / 2], tv = t[2 * (j / 4) + lane / 2];
+    double sum = lane % 2 ? wasm_f64x2_extract_lane(sv, 1) : wasm_f64x2_extract_lane(sv, 0);
+    double sumx = lane % 2 ? wasm_f64x2_extract_lane(tv, 1) : wasm_f64x2_extract_lane(tv, 0);
+    dbeta[j] = (float)sum;
+    dgamma[j] = (float)sumx;
+    a[j] = (float)(sum / rows);
+    bb[j] = (float)(sumx / rows);
+    k[j] = gamma[j] * inv_std[j];
+  }
+  g = dy;
+  h = xhat;
+  float* o = dx;
+  for (int r = 0; r < rows; r++) {
+    for (int b = 0; b < blocks; b++, g += 4, h += 4, o += 4) {
+      v128_t d = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(g), wasm_v128_load(a + 4 * b)),
+                                wasm_f32x4_mul(wasm_v128_load(h), wasm_v128_load(bb + 4 * b)));
+      wasm_v128_store(o, wasm_f32x4_mul(d, wasm_v128_load(k + 4 * b)));
+    }
+  }
+}
+
 // out (+)= w0·t0 + w1·t1 + w2·t2 + w3·t3 over n floats; unused terms have weight 0 and any valid pointer.
 EXPORT void mixed_sum4(float* out, int accumulate, int n, const float* t0, const float* t1, const float* t2,
                        const float* t3, float w0, float w1, float w2, float w3) {

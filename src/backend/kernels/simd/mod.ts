@@ -23,6 +23,18 @@ export interface SimdKernels {
     momentum: number,
   ): void;
   bn_backward(dy: number, xhat: number, invStd: number, dx: number, rows: number, c: number): void;
+  bn_affine(xhat: number, gamma: number, beta: number, y: number, rows: number, c: number): void;
+  bn_affine_backward(
+    dy: number,
+    xhat: number,
+    invStd: number,
+    gamma: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+    rows: number,
+    c: number,
+  ): void;
   mixed_sum4(
     out: number,
     accumulate: number,
