@@ -47,6 +47,7 @@ const HELP = `deno task train (--genotype G | --from RUN) [options]
   --channels C          override C;  --cells N  override the number of cells
   --auxiliary / --no-auxiliary   the auxiliary head (weight 0.4) on or off
   --drop-path P         drop-path probability at the last epoch (DARTS: 0.2)
+  --recompute           recompute each cell in the backward pass (the paper size on wasm: its 4 GiB)
   --batch-size N        --lr X   --cutout L   --pad P
   --data PATH           training images: a file in our format, or (with a cifar preset) the folder of the
                         official binaries (default: the shipped 16x16 subset, or data/<dataset>)
@@ -70,11 +71,17 @@ export async function trainRunName(config: TrainConfig): Promise<string> {
   return `train-${source}-${config.dataset}-${config.preset}-s${config.seed}-${hash}`;
 }
 
-function positive(name: string, v: string | undefined, integer = true): number | undefined {
+/** `--name v` as a number: a whole one ≥ `min` (default 1), or with `fraction` any number ≥ 0. */
+function numberFlag(
+  name: string,
+  v: string | undefined,
+  o: { min?: number; fraction?: boolean } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new Error(`--${name} expects a ${integer ? "whole " : ""}number ≥ 0, got "${v}"`);
+  const min = o.fraction ? 0 : o.min ?? 1;
+  if (v.trim() === "" || !Number.isFinite(n) || (!o.fraction && !Number.isInteger(n)) || n < min) {
+    throw new Error(`--${name} expects ${o.fraction ? "a number" : "a whole number"} ≥ ${min}, got "${v}"`);
   }
   return n;
 }
@@ -94,7 +101,7 @@ const STRING_OPTIONS = [
   ],
   ...["lr", "cutout", "pad", "data", "test-data", "limit", "test-limit", "out", "backend", "threads"],
 ];
-const SWITCHES = ["auxiliary", "no-auxiliary", "download", "resume", "dry-run", "json", "quiet"];
+const SWITCHES = ["auxiliary", "no-auxiliary", "recompute", "download", "resume", "dry-run", "json", "quiet"];
 
 /** What `parseTrainArgs` returns: the checked config and how to run it. */
 export interface TrainArgs {
@@ -140,24 +147,25 @@ export async function parseTrainArgs(args: string[]): Promise<TrainArgs> {
     genotypeSource: resolved.source,
     dataset,
     preset: s("preset"),
-    seed: positive("seed", s("seed")),
-    epochs: positive("epochs", s("epochs")),
+    seed: numberFlag("seed", s("seed"), { min: 0 }),
+    epochs: numberFlag("epochs", s("epochs")),
     model: defined({
-      channels: positive("channels", s("channels")),
-      layers: positive("cells", s("cells")),
+      channels: numberFlag("channels", s("channels")),
+      layers: numberFlag("cells", s("cells")),
       auxiliary: v.auxiliary ? true : v["no-auxiliary"] ? false : undefined,
-      dropPathProb: positive("drop-path", s("drop-path"), false),
+      dropPathProb: numberFlag("drop-path", s("drop-path"), { fraction: true }),
+      recompute: v.recompute ? true : undefined,
     }),
     data: defined({
       path: s("data"),
       testPath: s("test-data"),
-      limit: positive("limit", s("limit")),
-      testLimit: positive("test-limit", s("test-limit")),
-      batchSize: positive("batch-size", s("batch-size")),
-      cutout: positive("cutout", s("cutout")),
-      pad: positive("pad", s("pad")),
+      limit: numberFlag("limit", s("limit")),
+      testLimit: numberFlag("test-limit", s("test-limit")),
+      batchSize: numberFlag("batch-size", s("batch-size")),
+      cutout: numberFlag("cutout", s("cutout"), { min: 0 }),
+      pad: numberFlag("pad", s("pad"), { min: 0 }),
     }),
-    optimizer: defined({ lr: positive("lr", s("lr"), false) }),
+    optimizer: defined({ lr: numberFlag("lr", s("lr"), { fraction: true }) }),
   };
   const config = trainConfig(options);
   return {
@@ -167,7 +175,7 @@ export async function parseTrainArgs(args: string[]): Promise<TrainArgs> {
     dryRun: v["dry-run"] === true,
     download: v.download === true,
     backend: s("backend") ?? "auto",
-    threads: positive("threads", s("threads")),
+    threads: numberFlag("threads", s("threads")),
     json: v.json === true,
     quiet: v.quiet === true,
   };
@@ -253,6 +261,8 @@ async function main(args: string[]): Promise<void> {
     signal: stop.signal,
     onProgress: (p) => {
       if (o.quiet || !tty) return;
+      // The pace from the epoch's first step on: loading, building and restoring are not steps.
+      if (p.step === 1) eta.restart();
       const line = progressLine({
         epoch: p.epoch + 1,
         epochs: p.epochs,

@@ -55,7 +55,8 @@ export interface DartsNetworkOptions {
   auxiliary?: boolean;
   /**
    * Recompute each cell in the backward pass instead of keeping its activations (default false): the
-   * paper-size network (C = 36, 20 cells, batch 96) stores more than wasm32's 4 GiB otherwise.
+   * paper-size network (C = 36, 20 cells, batch 96) stores more than wasm32's 4 GiB otherwise. Gradients
+   * equal the stored pass's to rounding.
    */
   recompute?: boolean;
 }
@@ -224,6 +225,7 @@ export function createDartsNetwork(
         channels: c,
         stride,
         affine: true,
+        fusedAffine: true,
       });
       return { op, input, stride, params };
     });
@@ -269,7 +271,10 @@ export interface DartsNetworkRunOptions {
   mode: Mode;
   /** Drop path in train mode (default none). */
   dropPath?: DropPath;
-  /** Seed of the noise ops (S4 genotypes; default 0). */
+  /**
+   * Seed of this pass's noise ops (RobustDARTS' S4 genotypes draw fresh N(0, 1) noise on every forward;
+   * required when the genotype has one): e.g. derived from the run's seed, epoch and step.
+   */
   noiseSeed?: number;
 }
 
@@ -279,8 +284,8 @@ export interface DartsNetworkOutput {
   auxLogits?: tf.Tensor2D;
 }
 
-/** torch's drop_path: x / keep · Bernoulli(keep) per image. */
-function dropPath(x: tf.Tensor4D, prob: number, seed: number): tf.Tensor4D {
+/** torch's drop_path: x / keep · Bernoulli(keep) per image (each image's output kept whole or zeroed). */
+export function dropPath(x: tf.Tensor4D, prob: number, seed: number): tf.Tensor4D {
   return tf.tidy(() => {
     const keep = 1 - prob;
     const mask = tf.floor(tf.add(tf.randomUniform([x.shape[0], 1, 1, 1], 0, 1, "float32", seed), keep));
@@ -306,15 +311,21 @@ function runCell(
       const k = 2 * node + j;
       const { op, input, stride, params } = cell.ops[k];
       const x = states[input];
+      let y: tf.Tensor4D;
       if (!params) {
+        if (o.noiseSeed === undefined) {
+          throw new Error(
+            `DARTS network: cell ${index} has a noise op (pair ${k}): pass noiseSeed (e.g. derived from the run's ` +
+              `seed, epoch and step) so that its draws are fresh each pass and reproducible`,
+          );
+        }
         const [n, h, w, ch] = x.shape;
-        return noise(
+        y = noise(
           [n, Math.ceil(h / stride), Math.ceil(w / stride), ch],
-          nameSeed(o.noiseSeed ?? 0, `${index}.${k}`),
+          nameSeed(o.noiseSeed, `${index}.${k}`),
         );
-      }
-      const y = dartsOp(params, x, mode);
-      // Identities (stride-1 skip_connect) are never dropped, as model.py.
+      } else y = dartsOp(params, x, mode);
+      // Every op but an identity (stride-1 skip_connect) is dropped, as model.py; noise too (RobustDARTS).
       const identity = op === "skip_connect" && stride === 1;
       return drop && !identity ? dropPath(y, drop.prob, nameSeed(drop.seed, `${index}.${k}`)) : y;
     });
@@ -324,7 +335,8 @@ function runCell(
 }
 
 /**
- * One pass of `net` over an NHWC batch (CIFAR: 32×32 or any even size; ImageNet: 224×224): the logits,
+ * One pass of `net` over an NHWC batch (CIFAR: 32×32, or any size whose reductions stay even: a multiple of 4;
+ * ImageNet: 224×224): the logits,
  * and the auxiliary head's in train mode. Call inside `tf.tidy` or dispose the outputs.
  */
 export function dartsNetwork(
@@ -358,6 +370,33 @@ export function dartsNetwork(
   });
   const logits = linear(net.classifier, tf.mean(s1, [1, 2]) as tf.Tensor2D);
   return { logits, auxLogits };
+}
+
+/**
+ * Refuse input sizes the auxiliary head cannot take: DARTS' head pools the maps of cell ⌊2·layers/3⌋ with a
+ * 5×5 window (stride 3 on CIFAR, 2 on ImageNet) to exactly 2×2 for its 2×2 conv, so those maps must be 8–10
+ * pixels (CIFAR: 32×32 inputs) or 7–8 (ImageNet: 224×224). Without a head, any size passes.
+ */
+export function checkAuxiliaryInput(net: DartsNetwork, height: number, width: number): void {
+  if (!net.auxiliary) return;
+  let [h, w] = [height, width];
+  const imagenet = net.options.dataset === "imagenet";
+  if (imagenet) [h, w] = [Math.ceil(h / 8), Math.ceil(w / 8)];
+  for (let i = 0; i <= net.auxiliaryCell; i++) {
+    if (net.cells[i].reduction) [h, w] = [Math.ceil(h / 2), Math.ceil(w / 2)];
+  }
+  const stride = net.auxiliary.poolStride;
+  const pooled = (m: number) => Math.floor((m - 5) / stride) + 1;
+  if (pooled(h) !== 2 || pooled(w) !== 2) {
+    const fits = imagenet ? "7–8" : "8–10";
+    throw new Error(
+      `the auxiliary head needs ${fits}-pixel maps at cell ${net.auxiliaryCell} (${
+        imagenet ? "224x224" : "32x32"
+      } ` +
+        `inputs), but ${height}x${width} inputs give ${h}x${w} there: turn it off (--no-auxiliary, ` +
+        `model.auxiliary: false) or train on ${imagenet ? "224x224" : "32x32"} images`,
+    );
+  }
 }
 
 /** Parameters and multiply-adds of a network, as DARTS reports them. */
@@ -415,6 +454,7 @@ export function dartsNetworkSize(net: DartsNetwork, height?: number, width?: num
   const imagenet = net.options.dataset === "imagenet";
   let h = height ?? (imagenet ? 224 : 32);
   let w = width ?? h;
+  checkAuxiliaryInput(net, h, w);
   let macs = 0;
   const sizes: [number, number][] = [];
   for (const layers of net.stems) {

@@ -34,12 +34,17 @@ export interface TrainModelConfig {
   channels: number;
   /** Cells. */
   layers: number;
-  /** The auxiliary head on cell ⌊2·layers/3⌋ (needs ≥ 5×5 maps there: 32×32 inputs). */
+  /** The auxiliary head on cell ⌊2·layers/3⌋ (its pooling needs 8–10 px maps there: 32×32 inputs). */
   auxiliary: boolean;
   /** The auxiliary loss's weight (DARTS: 0.4). */
   auxiliaryWeight: number;
   /** Drop-path probability at the last epoch; epoch e (0-based) uses dropPathProb · e / epochs. */
   dropPathProb: number;
+  /**
+   * Recompute each cell in the backward pass instead of keeping its activations: the paper-size network
+   * at batch 96 needs more than wasm32's 4 GiB otherwise (gradients equal to rounding; default false).
+   */
+  recompute: boolean;
 }
 
 /** The images and their pipeline. */
@@ -114,7 +119,14 @@ export const TRAIN_PRESETS: Readonly<Record<(typeof SCALES)[number], TrainPreset
   smoke: {
     description: "seconds: C=4, 3 cells, 256 + 128 of the shipped 16x16 images, 2 epochs",
     epochs: 2,
-    model: { channels: 4, layers: 3, auxiliary: false, auxiliaryWeight: 0.4, dropPathProb: 0.2 },
+    model: {
+      channels: 4,
+      layers: 3,
+      auxiliary: false,
+      auxiliaryWeight: 0.4,
+      dropPathProb: 0.2,
+      recompute: false,
+    },
     data: { format: "sadarts", limit: 256, testLimit: 128, batchSize: 32, pad: 2, cutout: 8 },
     optimizer: DARTS_SGD,
   },
@@ -124,7 +136,14 @@ export const TRAIN_PRESETS: Readonly<Record<(typeof SCALES)[number], TrainPreset
       "2k test), 20 epochs, batch 64, pad-2 crop + flip + cutout 8 (DARTS' 4 and 16 at half the size), " +
       "no auxiliary head (its 5x5 pooling needs 32x32 inputs)",
     epochs: 20,
-    model: { channels: 16, layers: 8, auxiliary: false, auxiliaryWeight: 0.4, dropPathProb: 0.2 },
+    model: {
+      channels: 16,
+      layers: 8,
+      auxiliary: false,
+      auxiliaryWeight: 0.4,
+      dropPathProb: 0.2,
+      recompute: false,
+    },
     data: { format: "sadarts", batchSize: 64, pad: 2, cutout: 8 },
     optimizer: DARTS_SGD,
   },
@@ -132,7 +151,14 @@ export const TRAIN_PRESETS: Readonly<Record<(typeof SCALES)[number], TrainPreset
     description: "DARTS' evaluation (SPECS §2.5): C=36, 20 cells, auxiliary head 0.4, drop path 0.2, 600 " +
       "epochs, batch 96, pad-4 crop + flip + cutout 16 on the full data set; needs a GPU and --download",
     epochs: 600,
-    model: { channels: 36, layers: 20, auxiliary: true, auxiliaryWeight: 0.4, dropPathProb: 0.2 },
+    model: {
+      channels: 36,
+      layers: 20,
+      auxiliary: true,
+      auxiliaryWeight: 0.4,
+      dropPathProb: 0.2,
+      recompute: false,
+    },
     data: { format: "cifar", batchSize: 96, pad: 4, cutout: 16 },
     optimizer: DARTS_SGD,
   },
@@ -252,6 +278,7 @@ export function checkTrainConfig(c: TrainConfig): void {
   integer("model.channels", m.channels, 1, 1024);
   integer("model.layers", m.layers, 1, 100);
   boolean("model.auxiliary", m.auxiliary);
+  boolean("model.recompute", m.recompute);
   number("model.auxiliaryWeight", m.auxiliaryWeight);
   if (!(m.auxiliaryWeight >= 0)) {
     throw new Error(`model.auxiliaryWeight must be ≥ 0, got ${m.auxiliaryWeight}`);
@@ -331,11 +358,23 @@ export async function genotypeFromRun(folder: string): Promise<ResolvedGenotype>
       `--from ${folder}: no summary.json there: give the folder of a finished search (runs/<name>)`,
     );
   }
-  let summary: { status?: string; cell?: unknown; epochsDone?: number; epochs?: number };
+  let summary: {
+    status?: string;
+    cell?: unknown;
+    epochsDone?: number;
+    epochs?: number;
+    genotypeSource?: string;
+  };
   try {
     summary = JSON.parse(text);
   } catch {
     throw new Error(`--from ${folder}: summary.json is not JSON: the folder is damaged`);
+  }
+  if (summary.genotypeSource !== undefined) {
+    throw new Error(
+      `--from ${folder}: this is a training run, not a search: give a search's run folder (its genotype is in ` +
+        `${folder}/config.json, which --genotype takes as a file of its own)`,
+    );
   }
   if (summary.status !== "finished") {
     throw new Error(

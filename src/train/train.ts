@@ -104,8 +104,10 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
-/** Purpose of the drop-path seeds, mixed with (seed, epoch, step). */
+/** Purposes of the seeds mixed with (seed, epoch, step): drop-path masks, and noise ops (S4) in training and test passes. */
 const DROP_PATH = 0x64726f70;
+const NOISE = 0x6e6f6973;
+const TEST_NOISE = 0x74657374;
 
 /** The epoch's learning rate: torch's CosineAnnealingLR(T_max = epochs, eta_min = minLr), stepped per epoch. */
 export function trainLr(config: TrainConfig, epoch: number): number {
@@ -125,6 +127,7 @@ export function buildTrainNetwork(config: TrainConfig, store: ParamStore): Darts
     layers: config.model.layers,
     numClasses: config.dataset === "cifar100" ? 100 : 10,
     auxiliary: config.model.auxiliary,
+    recompute: config.model.recompute,
   });
 }
 
@@ -135,8 +138,9 @@ export function trainLoss(
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   dropPath: { prob: number; seed: number },
+  noiseSeed?: number,
 ): { loss: tf.Scalar; logits: tf.Tensor2D } {
-  const out = dartsNetwork(net, x, { mode: "train", dropPath });
+  const out = dartsNetwork(net, x, { mode: "train", dropPath, noiseSeed });
   const main = crossEntropy(out.logits, y);
   const loss = out.auxLogits && config.model.auxiliaryWeight > 0
     ? tf.add(main, tf.mul(crossEntropy(out.auxLogits, y), config.model.auxiliaryWeight)) as tf.Scalar
@@ -180,15 +184,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     weightDecay: config.optimizer.weightDecay,
   });
   const { batchSize, pad, cutout } = config.data;
-  const steps = stepsPerEpoch(trainSet.count, batchSize);
-  if (steps === 0) {
-    throw new Error(
-      `data.batchSize ${batchSize} is larger than the ${trainSet.count} training images: lower it or use more images`,
-    );
-  }
+  // DARTS' loader keeps the last, smaller batch of an epoch.
+  const steps = stepsPerEpoch(trainSet.count, batchSize, false);
   const augment = { pad, flip: true, cutout };
 
-  const evaluate = async (pause: () => Promise<void>) => {
+  const evaluate = async (epoch: number, pause: () => Promise<void>) => {
     let loss = 0, correct = 0;
     for (
       const b of batches({
@@ -201,7 +201,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     ) {
       try {
         const [l, c] = tf.tidy(() => {
-          const logits = dartsNetwork(net, b.x, { mode: "eval" }).logits;
+          const noiseSeed = mixSeed(config.seed, epoch, b.step, TEST_NOISE);
+          const logits = dartsNetwork(net, b.x, { mode: "eval", noiseSeed }).logits;
           return [tf.mul(crossEntropy(logits, b.y), b.y.shape[0]), correctCount(logits, b.y)];
         });
         loss += readScalar(l);
@@ -302,18 +303,24 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
             epoch,
             augment,
             normalize: DARTS_NORMALIZATION,
+            dropLast: false,
           })
         ) {
           try {
             const dropPath = { prob, seed: mixSeed(config.seed, epoch, b.step, DROP_PATH) };
+            const noiseSeed = mixSeed(config.seed, epoch, b.step, NOISE);
             const [l, c] = tf.tidy(() => {
               let logits: tf.Tensor2D | undefined;
               const { value, grads } = tf.variableGrads(() => {
-                const r = trainLoss(net, config, b.x, b.y, dropPath);
+                const r = trainLoss(net, config, b.x, b.y, dropPath, noiseSeed);
                 logits = tf.keep(r.logits);
                 return r.loss;
               }, vars);
-              opt.step(vars.map((v) => grads[v.name]), { maxGradNorm: config.optimizer.gradClip });
+              // A variable the loss does not read (an op a genotype's concat leaves out, a preprocessing only noise
+              // ops read, the auxiliary head at weight 0) has no gradient: zeros, which change no output.
+              opt.step(vars.map((v) => grads[v.name] ?? tf.zerosLike(v)), {
+                maxGradNorm: config.optimizer.gradClip,
+              });
               // tf.keep let the logits out of variableGrads' scope, and out of this tidy's too.
               const c = correctCount(logits!, b.y);
               logits!.dispose();
@@ -336,7 +343,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           });
           await ctx.pause();
         }
-        const scored = await evaluate(ctx.pause);
+        const scored = await evaluate(epoch, ctx.pause);
         if (!Number.isFinite(scored.testLoss)) {
           throw ctx.stopped("test loss", scored.testLoss, `after epoch ${epoch + 1}`);
         }

@@ -57,13 +57,25 @@ Deno.test("train CLI: a smoke run into its default folder, read back with --resu
       const [bad, message] of [
         [[], /give the genotype to train: --genotype NAME\|STRING\|FILE or --from runs\/<search>/],
         [["--genotype", "DARTS_V2", "--from", "x"], /one of them/],
-        [["--genotype", "Genotype(normal=[('sep_conv_3x3', 7)"], /sadarts train: /],
+        [
+          ["--genotype", "Genotype(normal=[('sep_conv_3x3', 7)"],
+          /sadarts train: parseDartsGenotype: not a DARTS genotype: at offset 36/,
+        ],
+        [["--genotype", "DARTS_V2", "--cells", "0"], /--cells expects a whole number ≥ 1, got "0"/],
+        [
+          ["--genotype", "DARTS_V2", "--auxiliary", "--dry-run"],
+          /the auxiliary head needs 8–10-pixel maps at cell 5 \(32x32 inputs\), but 16x16 inputs give 4x4 there: turn it off \(--no-auxiliary/,
+        ],
         [
           ["--genotype", "DARTS_V2", "--dataset", "mnist"],
           /--dataset must be cifar10 or cifar100, got "mnist"/,
         ],
-        [["--genotype", "DARTS_V2", "--epochs", "two"], /--epochs expects a whole number ≥ 0, got "two"/],
-        [["--from", `${dir}/runs/${folder}`], /its derived cell is not a DARTS-space genotype/],
+        [["--genotype", "DARTS_V2", "--epochs", "two"], /--epochs expects a whole number ≥ 1, got "two"/],
+        [["--from", `${dir}/runs/${folder}`], /this is a training run, not a search/],
+        [
+          ["--from", `${ROOT}notebooks/records/sa-cpu-s0-eb1db27a`],
+          /its derived cell is not a DARTS-space genotype/,
+        ],
         [["--genotype", "DARTS_V2", "--dataset", "cifar100"], /the shipped 16x16 images are CIFAR-10's/],
       ] as [string[], RegExp][]
     ) {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "../../src/deps/tfjs_core.ts";
 import {
+  checkAuxiliaryInput,
   createDartsNetwork,
   type DartsNetwork,
   dartsNetwork,
+  dropPath,
   measureDartsNetwork,
 } from "../../src/networks/darts.ts";
 import { ParamStore } from "../../src/ops/params.ts";
@@ -189,10 +191,37 @@ for (const backend of ["cpu", "wasm"] as const) {
   });
 }
 
-Deno.test("DARTS network: drop path zeroes whole images of non-identity ops, seeded; eval mode ignores it", async () => {
+Deno.test("dropPath: each image kept whole (scaled by 1 / keep) or zeroed, seeded", async () => {
+  await onBackend("cpu", () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.randomUniform([400, 2, 2, 3], 0, 1, "float32", 1), 0.5) as tf.Tensor4D;
+      const y = values(dropPath(x, 0.25, 7));
+      const xs = values(x);
+      let kept = 0;
+      for (let i = 0; i < 400; i++) {
+        const ratios = Array.from({ length: 12 }, (_, j) => y[i * 12 + j] / xs[i * 12 + j]);
+        const zero = ratios.every((r) => r === 0);
+        assert.ok(zero || ratios.every((r) => Math.abs(r - 1 / 0.75) < 1e-6), `image ${i}: ${ratios}`);
+        if (!zero) kept++;
+      }
+      assert.ok(kept > 260 && kept < 340, `${kept} of 400 kept at keep = 0.75`);
+      assert.deepEqual(values(dropPath(x, 0.25, 7)), y, "the same seed, the same masks");
+      assert.notDeepEqual(values(dropPath(x, 0.25, 8)), y, "another seed, other masks");
+    });
+  });
+});
+
+Deno.test("DARTS network: drop path in train mode only; noise ops (S4) draw from the pass's seed, which they require", async () => {
   await onBackend("cpu", () => {
     const store = new ParamStore(1);
     const net = createDartsNetwork(store, DARTS_GENOTYPES.DARTS_V2, {
+      channels: 4,
+      layers: 3,
+      auxiliary: false,
+    });
+    const g = DARTS_GENOTYPES.DARTS_V2;
+    const noisyStore = new ParamStore(1);
+    const noisy = createDartsNetwork(noisyStore, { ...g, normal: [["noise", 0], ...g.normal.slice(1)] }, {
       channels: 4,
       layers: 3,
       auxiliary: false,
@@ -201,13 +230,19 @@ Deno.test("DARTS network: drop path zeroes whole images of non-identity ops, see
       const x = tf.randomNormal([4, 16, 16, 3], 0, 1, "float32", 3) as tf.Tensor4D;
       const run = (prob: number, seed: number, mode: "train" | "eval" = "train") =>
         values(dartsNetwork(net, x, { mode, dropPath: { prob, seed } }).logits);
-      const plain = run(0, 0);
-      assert.deepEqual(run(0.3, 7), run(0.3, 7), "the same seed, the same masks");
-      assert.notDeepEqual(run(0.3, 7), run(0.3, 8), "another seed, other masks");
-      assert.notDeepEqual(run(0.3, 7), plain);
+      assert.notDeepEqual(run(0.3, 7), run(0, 0));
       assert.deepEqual(run(0.3, 7, "eval"), run(0, 0, "eval"), "no drop path in eval mode");
+      assert.throws(
+        () => dartsNetwork(noisy, x, { mode: "eval" }),
+        /cell 0 has a noise op \(pair 0\): pass noiseSeed/,
+      );
+      const noise = (seed: number) =>
+        values(dartsNetwork(noisy, x, { mode: "eval", noiseSeed: seed }).logits);
+      assert.deepEqual(noise(5), noise(5));
+      assert.notDeepEqual(noise(5), noise(6), "fresh noise for another pass's seed");
     });
     store.dispose();
+    noisyStore.dispose();
   });
 });
 
@@ -283,5 +318,20 @@ Deno.test("DARTS network: recomputed cells give the stored pass's gradients; a t
     };
     const stored = grads(false), again = grads(true);
     stored.forEach((g, i) => checkClose(again[i], g, `gradient ${i}`, 1e-4));
+  });
+});
+
+Deno.test("DARTS network: the auxiliary head's input size is checked, naming the fix", async () => {
+  await onBackend("cpu", () => {
+    const store = new ParamStore(0);
+    const net = createDartsNetwork(store, DARTS_GENOTYPES.DARTS_V2, { channels: 4, layers: 8 });
+    assert.throws(
+      () => checkAuxiliaryInput(net, 16, 16),
+      /needs 8–10-pixel maps at cell 5 \(32x32 inputs\), but 16x16 inputs give 4x4 there: turn it off/,
+    );
+    checkAuxiliaryInput(net, 32, 32);
+    checkAuxiliaryInput(net, 40, 40); // 10x10 at the head still pools to 2x2
+    assert.throws(() => checkAuxiliaryInput(net, 48, 48), /give 12x12 there/);
+    store.dispose();
   });
 });

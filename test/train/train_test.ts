@@ -110,7 +110,10 @@ Deno.test("trainConfig and the genotype sources refuse bad input, naming it", as
     () => trainConfig({ genotype: g, dataset: "svhn" as "cifar10" }),
     /dataset must be "cifar10" or "cifar100"/,
   );
-  assert.throws(() => trainConfig({ genotype: "Genotype(normal=[('sep_conv_3x3', 0)" }), /./);
+  assert.throws(
+    () => trainConfig({ genotype: "Genotype(normal=[('sep_conv_3x3', 0)" }),
+    /not a DARTS genotype: at offset 36 \(line 1, column 37\) expected "," or "\]" after a pair/,
+  );
   assert.equal((await resolveGenotype("PC_DARTS")).source, "PC_DARTS");
   assert.equal(
     formatDartsGenotype((await resolveGenotype(formatDartsGenotype(g))).genotype),
