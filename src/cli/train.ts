@@ -9,7 +9,6 @@ import { parseArgs } from "node:util";
 import { selectBackend } from "../backend/select.ts";
 import { downloadCifar } from "../data/download.ts";
 import { measureDartsNetwork } from "../networks/darts.ts";
-import { canonicalJson } from "../runs/runFolder.ts";
 import { formatDuration } from "../search/duration.ts";
 import { parseDartsGenotype } from "../spaces/darts.ts";
 import {
@@ -22,6 +21,7 @@ import {
 } from "../train/config.ts";
 import { RunInterruptedError, train, type TrainRow } from "../train/train.ts";
 import { defaultCifarDir, loadTrainData } from "../train/trainData.ts";
+import { trainRunName } from "../train/cache.ts";
 import {
   EtaClock,
   progressLine,
@@ -61,15 +61,6 @@ const HELP = `deno task train (--genotype G | --from RUN) [options]
   --threads N           wasm threads
   --json                print the summary as JSON
   --quiet               no progress output`;
-
-/** The default run folder's name: what was trained, on what, how, and a hash of the whole config. */
-export async function trainRunName(config: TrainConfig): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(config));
-  const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].slice(0, 4)
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-  const source = config.genotypeSource.split("/").pop()!.replace(/[^\w.-]+/g, "_").slice(0, 60);
-  return `train-${source}-${config.dataset}-${config.preset}-s${config.seed}-${hash}`;
-}
 
 /** `--name v` as a number: a whole one ≥ `min` (default 1), or with `fraction` any number ≥ 0. */
 function numberFlag(
@@ -170,7 +161,7 @@ export async function parseTrainArgs(args: string[]): Promise<TrainArgs> {
   const config = trainConfig(options);
   return {
     config,
-    out: s("out") ?? `runs/${await trainRunName(config)}`,
+    out: s("out") ?? `runs/${trainRunName(config)}`,
     resume: v.resume === true,
     dryRun: v["dry-run"] === true,
     download: v.download === true,

@@ -12,7 +12,7 @@ import type { SearchResult, SearchSummary } from "../search/search.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { type AlphaRow, canonicalJson, type MetricsRow, runPaths } from "./runFolder.ts";
 
-/** The files of a record, as named in its manifest (the tables' uncompressed names). */
+/** The files of a record, as named in its manifest (the tables' uncompressed names; a training run has no alpha.csv). */
 const RECORD_FILES = ["config.json", "summary.json", "metrics.csv", "alpha.csv"] as const;
 
 /** What `manifest.json` of a shipped record holds. */
@@ -22,7 +22,7 @@ export interface RecordManifest {
    * SHA-256 (hex) of each file's uncompressed text: the four of every record, and the analyses kept
    * beside it (e.g. `landscape-<hash>.json`).
    */
-  sha256: Record<(typeof RECORD_FILES)[number], string> & Record<string, string>;
+  sha256: Partial<Record<(typeof RECORD_FILES)[number], string>> & Record<string, string>;
 }
 
 /** Files of a run folder that a record keeps beside the four: analyses of the run (see src/analysis/). */
@@ -84,15 +84,29 @@ function tableRows<T>(csv: string): T[] {
   return pl.readCSV(csv).toRecords() as T[];
 }
 
+/** A finished run's record: its config and summary as parsed JSON, and the text of its tables. */
+export interface RecordTexts {
+  config: unknown;
+  summary: { status?: string } & Record<string, unknown>;
+  /** The text of each table asked for, by file name (`metrics.csv`, …). */
+  tables: Record<string, string>;
+}
+
 /**
- * A finished run read back from the record in `dir` (a run folder or a shipped record), or undefined
- * when `dir` holds no finished run. With `config`, the record must hold that config (else undefined:
- * another run). A record whose files disagree with its manifest, or whose JSON or tables are unreadable,
- * is refused with an error naming the file.
+ * The record of a finished run in `dir` (a run folder or a shipped record), with the `tables` it must
+ * have, or undefined when `dir` holds no finished run (or, with `config`, another run's). Every file the
+ * manifest lists is checked; a damaged record or unreadable JSON is refused with an error naming the file.
+ * The search's and the trainer's read-backs are this with their own tables.
  */
-export async function readFinishedRun(dir: string, config?: SearchConfig): Promise<SearchResult | undefined> {
-  const texts: Partial<Record<(typeof RECORD_FILES)[number], string>> = {};
-  for (const name of RECORD_FILES) texts[name] = await readMaybeCompressed(dir, name);
+export async function readRecordTexts(
+  dir: string,
+  tables: readonly string[],
+  config?: unknown,
+): Promise<RecordTexts | undefined> {
+  const texts: Record<string, string | undefined> = {};
+  for (const name of ["config.json", "summary.json", ...tables]) {
+    texts[name] = await readMaybeCompressed(dir, name);
+  }
   if (texts["config.json"] === undefined || texts["summary.json"] === undefined) return undefined;
   const parse = (name: "config.json" | "summary.json") => {
     try {
@@ -103,14 +117,15 @@ export async function readFinishedRun(dir: string, config?: SearchConfig): Promi
       );
     }
   };
-  const stored = parse("config.json") as SearchConfig;
-  if (config && canonicalJson(stored) !== canonicalJson(config)) return undefined;
-  const summary = parse("summary.json") as SearchSummary;
+  const stored = parse("config.json");
+  if (config !== undefined && canonicalJson(stored) !== canonicalJson(config)) return undefined;
+  const summary = parse("summary.json");
   if (summary.status !== "finished") return undefined;
   const manifest = await readMaybeCompressed(dir, "manifest.json");
   if (manifest !== undefined) {
     const { sha256: expected } = JSON.parse(manifest) as RecordManifest;
-    for (const name of RECORD_FILES) {
+    for (const name of Object.keys(texts)) {
+      if (expected[name] === undefined && texts[name] === undefined) continue;
       if (texts[name] === undefined || await sha256(texts[name]!) !== expected[name]) {
         throw new Error(
           `${dir}: ${name} ${texts[name] === undefined ? "is missing" : "differs from manifest.json"}: ` +
@@ -119,16 +134,34 @@ export async function readFinishedRun(dir: string, config?: SearchConfig): Promi
       }
     }
   }
-  if (texts["metrics.csv"] === undefined || texts["alpha.csv"] === undefined) {
+  const missing = tables.filter((t) => texts[t] === undefined);
+  if (missing.length) {
     throw new Error(
-      `${dir} says the run finished but lacks metrics.csv or alpha.csv: delete it to recompute`,
+      `${dir} says the run finished but lacks ${missing.join(" and ")}: delete it to recompute`,
     );
   }
+  return { config: stored, summary, tables: Object.fromEntries(tables.map((t) => [t, texts[t]!])) };
+}
+
+/** Rows of a record's CSV table (floats round-trip exactly). */
+export function recordRows<T>(csv: string): T[] {
+  return tableRows<T>(csv);
+}
+
+/**
+ * A finished search read back from the record in `dir` (a run folder or a shipped record), or undefined
+ * when `dir` holds no finished run. With `config`, the record must hold that config (else undefined:
+ * another run). A record whose files disagree with its manifest, or whose JSON or tables are unreadable,
+ * is refused with an error naming the file.
+ */
+export async function readFinishedRun(dir: string, config?: SearchConfig): Promise<SearchResult | undefined> {
+  const r = await readRecordTexts(dir, ["metrics.csv", "alpha.csv"], config);
+  if (!r) return undefined;
   return {
-    config: stored,
-    metrics: tableRows<MetricsRow>(texts["metrics.csv"]!),
-    alpha: tableRows<AlphaRow>(texts["alpha.csv"]!),
-    summary,
+    config: r.config as SearchConfig,
+    metrics: tableRows<MetricsRow>(r.tables["metrics.csv"]),
+    alpha: tableRows<AlphaRow>(r.tables["alpha.csv"]),
+    summary: r.summary as unknown as SearchSummary,
   };
 }
 
@@ -137,17 +170,18 @@ export async function readFinishedRun(dir: string, config?: SearchConfig): Promi
  * tables gzip-compressed, and the manifest. Returns the record's size in bytes.
  */
 export async function saveRecord(run: string, dir: string): Promise<number> {
-  const result = await readFinishedRun(run);
-  if (!result) throw new Error(`${run} holds no finished run (config.json and a finished summary.json)`);
   const paths = runPaths(run);
-  const texts = {
+  // A search has alpha.csv; a training run from scratch has no architecture parameters, so none.
+  const tables = await Deno.stat(paths.alpha).then(() => ["metrics.csv", "alpha.csv"], () => ["metrics.csv"]);
+  const result = await readRecordTexts(run, tables);
+  if (!result) throw new Error(`${run} holds no finished run (config.json and a finished summary.json)`);
+  const texts: Record<string, string> = {
     "config.json": await Deno.readTextFile(paths.config),
     "summary.json": await Deno.readTextFile(paths.summary),
-    "metrics.csv": await Deno.readTextFile(paths.metrics),
-    "alpha.csv": await Deno.readTextFile(paths.alpha),
+    ...result.tables,
   };
   const manifest: RecordManifest = { version: 1, sha256: {} as RecordManifest["sha256"] };
-  for (const name of RECORD_FILES) manifest.sha256[name] = await sha256(texts[name]);
+  for (const [name, text] of Object.entries(texts)) manifest.sha256[name] = await sha256(text);
   const analyses: [string, Uint8Array][] = [];
   for await (const entry of Deno.readDir(run)) {
     if (!entry.isFile || !ANALYSIS_FILE.test(entry.name)) continue;
@@ -160,8 +194,9 @@ export async function saveRecord(run: string, dir: string): Promise<number> {
   const files: [string, Uint8Array | string][] = [
     ["config.json", texts["config.json"]],
     ["summary.json", texts["summary.json"]],
-    ["metrics.csv.gz", await gzipText(texts["metrics.csv"])],
-    ["alpha.csv.gz", await gzipText(texts["alpha.csv"])],
+    ...await Promise.all(
+      tables.map(async (t): Promise<[string, Uint8Array]> => [`${t}.gz`, await gzipText(texts[t])]),
+    ),
     ...analyses,
     ["manifest.json", JSON.stringify(manifest, null, 2) + "\n"],
   ];

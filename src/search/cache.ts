@@ -15,7 +15,7 @@ import { jupyterSearchProgress } from "./jupyterProgress.ts";
 import { search, type SearchOptions, type SearchResult } from "./search.ts";
 
 /** A short, stable hash of a config (FNV-1a of its canonical JSON), to name run folders. */
-export function configHash(config: SearchConfig): string {
+export function configHash(config: object): string {
   let h = 0x811c9dc5;
   for (const ch of canonicalJson(config)) {
     h ^= ch.charCodeAt(0);

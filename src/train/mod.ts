@@ -6,3 +6,4 @@
 export * from "./config.ts";
 export * from "./trainData.ts";
 export * from "./train.ts";
+export * from "./cache.ts";

@@ -13,7 +13,7 @@ const names = await recordNames(SHIPPED_RECORDS);
 Deno.test("shipped records: each is whole, valid, named by its config, and at the cpu preset", async () => {
   assert.ok(names.length >= 9, `${names.length} records in ${SHIPPED_RECORDS}`);
   for (const name of names) {
-    const r = await readRecord(SHIPPED_RECORDS, name);
+    const { result: r } = await readRecord(SHIPPED_RECORDS, name);
     assert.equal(r.config.preset, "cpu", name);
     assert.equal(r.summary.status, "finished", name);
     assert.equal(r.metrics.length, r.config.epochs + 1, `${name}: one row per epoch and the initial one`);
@@ -33,12 +33,12 @@ Deno.test("shipped records: a record's first epoch re-run from its config equals
     // DARTS-space epoch takes minutes: `deno task records verify --epochs 1 <name>` checks those).
     const records = await Promise.all(names.map((n) => readRecord(SHIPPED_RECORDS, n)));
     const record = records.find((r) =>
-      (r.config.methodOptions.warmupEpochs ?? 0) === 0 && r.config.method === "sa" &&
-      r.config.space === "nb201"
+      r.kind === "search" && (r.result.config.methodOptions.warmupEpochs ?? 0) === 0 &&
+      r.result.config.method === "sa" && r.result.config.space === "nb201"
     );
     assert.ok(record, "an SA record without warm-up");
-    const again = await rerun(record.config, 1);
+    const again = await rerun(record, 1);
     assert.equal(again.metrics.length, 2);
-    assert.equal(firstDifference(record, again), undefined);
+    assert.equal(firstDifference(record.result, again), undefined);
   });
 });

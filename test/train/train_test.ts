@@ -146,3 +146,37 @@ Deno.test("trainConfig and the genotype sources refuse bad input, naming it", as
   assert.equal(from.source, "darts-sa-cpu-s0-972f651d");
   assert.equal(from.genotype.normal.length, 8);
 });
+
+Deno.test("cachedTrain: runs into runs/<trainRunName>, then reads the run back; saved as a record, read from there", async () => {
+  await onBackend("wasm", async () => {
+    const { cachedTrain, trainRunName, readFinishedTraining } = await import("../../src/train/cache.ts");
+    const { saveRecord } = await import("../../src/runs/records.ts");
+    const config = small({ epochs: 1 });
+    const root = await Deno.makeTempDir();
+    try {
+      const first = await cachedTrain(config, { root: `${root}/runs`, records: false });
+      const name = trainRunName(config);
+      assert.match(name, /^train-DARTS_V2-cifar10-smoke-s0-[0-9a-f]{8}$/);
+      const again = await cachedTrain(config, {
+        root: `${root}/runs`,
+        records: false,
+        data: { count: 0 } as never,
+      });
+      assert.deepEqual(again.metrics, first.metrics, "read back, not re-run (no images needed)");
+      await saveRecord(`${root}/runs/${name}`, `${root}/records/${name}`);
+      const files = [...Deno.readDirSync(`${root}/records/${name}`)].map((e) => e.name).sort();
+      assert.deepEqual(files, ["config.json", "manifest.json", "metrics.csv.gz", "summary.json"]);
+      const fromRecord = await cachedTrain(config, { root: `${root}/empty`, records: `${root}/records` });
+      assert.deepEqual(fromRecord.metrics, first.metrics);
+      const summaryFile = `${root}/records/${name}/summary.json`;
+      const summary = JSON.parse(await Deno.readTextFile(summaryFile));
+      await Deno.writeTextFile(summaryFile, JSON.stringify({ ...summary, testAcc: 99 }));
+      await assert.rejects(
+        readFinishedTraining(`${root}/records/${name}`),
+        /summary.json differs from manifest.json/,
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+});
