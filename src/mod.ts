@@ -79,7 +79,7 @@ export { opSwapTable } from "./benchmarks/opSwaps.ts";
 export { historyFrame, readRun } from "./runs/runFolder.ts";
 export type { AlphaRow, MetricColumn, MetricsRow, RunTables } from "./runs/runFolder.ts";
 export { readFinishedRun } from "./runs/records.ts";
-export { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "./runs/frames.ts";
+export { alphaAtEpoch, betaMargin, historyFrames, meanStdTable, paramRows } from "./runs/frames.ts";
 export type { RunHistory } from "./runs/frames.ts";
 export { alphaStats, top2Gaps } from "./metrics/architecture.ts";
 

@@ -7,6 +7,7 @@
 import * as Plot from "../deps/plot.ts";
 import type pl from "../deps/polars.ts";
 import { NB201_EDGES, NB201_OPS, parseGenotype } from "../spaces/nb201.ts";
+import { paramRows } from "../runs/frames.ts";
 import { type Figure, plotFigure } from "./render.ts";
 import {
   type ColorChoice,
@@ -90,6 +91,11 @@ export interface BetaTrajectoryOptions extends WarmupOption {
   /** Plot α instead of β = softmax(α) (default "beta"). */
   value?: "beta" | "alpha";
   /**
+   * The architecture parameter (default the first recorded: the op weights, not PC-DARTS' edge weights;
+   * see `paramRows`).
+   */
+  param?: string;
+  /**
    * One panel per value of this column, in order of first appearance (default "edge" for edge "all",
    * else "method" when the frame has it, else one panel).
    */
@@ -107,7 +113,7 @@ export function betaTrajectories(alpha: pl.DataFrame, o: BetaTrajectoryOptions =
   const edge = o.edge ?? "1<-0";
   const value = o.value ?? "beta";
   const facet = o.facet ?? (edge === "all" ? "edge" : has(alpha, "method") ? "method" : undefined);
-  const rows = records(alpha).filter((r) => edge === "all" || r.edge === edge);
+  const rows = paramRows(records(alpha), o.param).filter((r) => edge === "all" || r.edge === edge);
   if (rows.length === 0) {
     throw new Error(
       `betaTrajectories: no rows for edge "${edge}" (edges: ${

@@ -83,6 +83,17 @@ export function alphaAtEpoch(
   });
 }
 
+/**
+ * The rows of one architecture parameter of an α history (a frame's records): `param`, by default the
+ * first one recorded, the op weights (`alpha`; PC-DARTS' edge weights, recorded after them as `beta`, and
+ * DARTS' `alpha_reduce` are left out). Rows without a `param` (a run of one parameter) are all kept.
+ */
+export function paramRows<T extends object>(rows: readonly T[], param?: string): T[] {
+  const of = (r: T) => (r as { param?: unknown }).param;
+  const chosen = param ?? rows.map(of).find((p) => p != null);
+  return rows.filter((r) => of(r) == null || of(r) === chosen);
+}
+
 /** Options of {@link betaMargin}. */
 export interface BetaMarginOptions {
   /** The edge, as in `alpha.csv` (e.g. "1<-0"). */
@@ -91,6 +102,8 @@ export interface BetaMarginOptions {
   op: string;
   /** The ops it is measured against. */
   rivals: readonly string[];
+  /** The architecture parameter (default the first recorded: the op weights; see {@link paramRows}). */
+  param?: string;
 }
 
 /**
@@ -99,7 +112,10 @@ export interface BetaMarginOptions {
  * the frame's order and its `method` and `seed` columns.
  */
 export function betaMargin(alpha: pl.DataFrame, o: BetaMarginOptions): pl.DataFrame {
-  const rows = alpha.filter(pl.col("edge").eq(pl.lit(o.edge))).toRecords() as Record<string, unknown>[];
+  const rows = paramRows(
+    alpha.filter(pl.col("edge").eq(pl.lit(o.edge))).toRecords() as Record<string, unknown>[],
+    o.param,
+  );
   if (rows.length === 0) throw new Error(`betaMargin: no rows for edge "${o.edge}"`);
   const ops = new Set(rows.map((r) => r.op as string));
   for (const op of [o.op, ...o.rivals]) {

@@ -3,7 +3,7 @@ import pl from "../../src/deps/polars.ts";
 import { alphaStatistics, betaTrajectories, byEpoch, cellDiagram } from "../../src/plots/search.ts";
 import { JUPYTER_DISPLAY } from "../../src/plots/render.ts";
 import { heatmapFigure, saShapeFigure } from "../../src/plots/ablation.ts";
-import { alphaAtEpoch, betaMargin, historyFrames, meanStdTable } from "../../src/runs/frames.ts";
+import { alphaAtEpoch, betaMargin, historyFrames, meanStdTable, paramRows } from "../../src/runs/frames.ts";
 import { searchConfig } from "../../src/search/config.ts";
 import { NB201_EDGES, NB201_OPS } from "../../src/spaces/nb201.ts";
 
@@ -144,6 +144,34 @@ Deno.test("betaMargin: β of an op minus its best rival's per run and epoch, the
     () => betaMargin(alpha, { edge: "1<-0", op: "conv", rivals: ["skip_connect"] }),
     /no op "conv"/,
   );
+});
+
+Deno.test("paramRows, betaMargin and betaTrajectories keep the op weights of a PC-DARTS history, not its edge weights", () => {
+  // NB201 with partial channels records α (op weights) first, then the edge weights as param "beta", op
+  // "edge"; on the first edge, the only one into node 1, the edge's β is 1 and would lead every op.
+  const pc = [
+    ...["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"].map((op, i) => ({
+      method: "pc-darts",
+      seed: 0,
+      epoch: 1,
+      param: "alpha",
+      edge: "1<-0",
+      op,
+      alpha: i / 10,
+      beta: 0.1 + i / 20,
+    })),
+    { method: "pc-darts", seed: 0, epoch: 1, param: "beta", edge: "1<-0", op: "edge", alpha: 0, beta: 1 },
+  ];
+  assert.deepEqual(paramRows(pc).map((r) => r.op).includes("edge"), false);
+  assert.deepEqual(paramRows(pc, "beta").map((r) => r.op), ["edge"]);
+  const plain = [{ epoch: 1, edge: "1<-0", op: "none", alpha: 0, beta: 1 }];
+  assert.deepEqual(paramRows([...plain, ...pc]).length, 6, "rows without a param are kept");
+  const m = betaMargin(pl.DataFrame(pc), { edge: "1<-0", op: "nor_conv_3x3", rivals: ["skip_connect"] })
+    .toRecords();
+  assert.equal(m[0].leader, "avg_pool_3x3");
+  const svg = betaTrajectories(pl.DataFrame(pc)).svg;
+  assert.ok(!svg.includes(">edge<"), "no line or legend entry for the edge weight");
+  assert.ok(svg.includes(">avg_pool_3x3<"));
 });
 
 Deno.test("heatmapFigure: names a missing column and refuses a measure that is null everywhere", () => {
