@@ -17,7 +17,7 @@ export class SweepBoard {
   readonly #started = performance.now();
 
   constructor(readonly name: string, readonly total: number, workers: number) {
-    this.#workers = Array.from({ length: workers }, () => "idle");
+    this.#workers = Array.from({ length: workers }, (_, w) => `[${w + 1}] idle`);
   }
 
   /** Take in an event; returns the line a log prints for it (undefined for step progress). */
@@ -64,9 +64,9 @@ export class SweepBoard {
       formatDuration((performance.now() - this.#started) / 1000);
   }
 
-  /** The summary line and the workers' lines. */
+  /** The summary line and the workers' lines (only the summary once every run is done). */
   lines(): string[] {
-    return [this.summary(), ...this.#workers];
+    return this.#outcomes.length < this.total ? [this.summary(), ...this.#workers] : [this.summary()];
   }
 }
 
