@@ -103,7 +103,7 @@ export { svgToPng } from "./plots/png.ts";
 export type { PngOptions } from "./plots/png.ts";
 
 // Training a DARTS-space genotype from scratch (deno task train).
-export { train, trainConfig } from "./train/mod.ts";
+export { cachedTrain, train, trainConfig, trainRunName } from "./train/mod.ts";
 export type { TrainConfig, TrainResult, TrainRow } from "./train/mod.ts";
 export { measureDartsNetwork } from "./networks/darts.ts";
 

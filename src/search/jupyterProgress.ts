@@ -38,7 +38,36 @@ export interface SearchProgressDisplay {
 }
 
 /** A folder as the notebook's working directory sees it (an executed notebook keeps no machine's paths). */
-const shortPath = (p: string) => (isAbsolute(p) ? relative(Deno.cwd(), p) : p);
+export const shortPath = (p: string): string => (isAbsolute(p) ? relative(Deno.cwd(), p) : p);
+
+/**
+ * One line of text in a Jupyter notebook that each call replaces, or undefined when not in a Jupyter
+ * kernel or `enabled` is false (default: enabled in a kernel; `true` outside one throws). Calls come
+ * through at most once a second unless `force`d (a step's end, a run's last word). Never throws.
+ */
+export function jupyterLine(enabled?: boolean): ((text: string, force?: boolean) => void) | undefined {
+  const api = enabled === false ? undefined : jupyterApi();
+  if (!api) {
+    if (enabled === true) throw new Error("progress: true needs a Jupyter kernel (deno jupyter)");
+    return undefined;
+  }
+  const id = `sadarts-progress-${Deno.pid}-${++displays}`;
+  let shown = false;
+  let last = -Infinity;
+  return (text, force = false) => {
+    const now = performance.now();
+    if (!force && now - last < UPDATE_EVERY_S * 1000) return;
+    last = now;
+    const update = shown;
+    shown = true;
+    api.display({ "text/plain": text }, { raw: true, display_id: id, update }).catch(() => {});
+  };
+}
+
+/** The ETA of a run `done` of whose `done + left` steps took `seconds` (steps since this process began). */
+export function etaText(seconds: number, done: number, left: number): string {
+  return formatDuration((seconds / Math.max(1, done)) * left);
+}
 
 /**
  * A progress display for the run `name`, or undefined when not in a Jupyter kernel or `enabled` is
@@ -50,37 +79,24 @@ export function jupyterSearchProgress(
   describe: (cell: string) => string | undefined,
   enabled?: boolean,
 ): SearchProgressDisplay | undefined {
-  const api = enabled === false ? undefined : jupyterApi();
-  if (!api) {
-    if (enabled === true) throw new Error("progress: true needs a Jupyter kernel (deno jupyter)");
-    return undefined;
-  }
-  const id = `sadarts-progress-${Deno.pid}-${++displays}`;
-  let shown = false;
-  const show = (text: string) => {
-    const update = shown;
-    shown = true;
-    api.display({ "text/plain": text }, { raw: true, display_id: id, update }).catch(() => {});
-  };
+  const show = jupyterLine(enabled);
+  if (!show) return undefined;
   const cellText = (cell: string) => {
     const words = describe(cell);
     return `cell ${cell}${words ? ` (${words})` : ""}`;
   };
   const t0 = performance.now();
-  let last = -Infinity;
   let firstEpoch: number | undefined;
   return {
     step(p) {
-      const now = performance.now();
-      if (now - last < UPDATE_EVERY_S * 1000 && p.step !== p.steps) return;
-      last = now;
       firstEpoch ??= p.epoch;
       const done = (p.epoch - firstEpoch) * p.steps + p.step;
       const left = (p.epochs - p.epoch) * p.steps - p.step;
-      const eta = formatDuration(((now - t0) / 1000 / done) * left);
+      const eta = etaText((performance.now() - t0) / 1000, done, left);
       show(
         `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ${eta}; ` +
           `${cellText(p.cell)}; train loss ${p.trainLoss.toFixed(3)}`,
+        p.step === p.steps,
       );
     },
     readBack(r, from, ms) {
@@ -91,6 +107,7 @@ export function jupyterSearchProgress(
           `searched in ${formatDuration(r.summary.seconds)} on ${r.summary.backend}); ${
             cellText(r.summary.cell)
           }`,
+        true,
       );
     },
     finished(r, out) {
@@ -99,6 +116,7 @@ export function jupyterSearchProgress(
           shortPath(out)
         }; ` +
           cellText(r.summary.cell),
+        true,
       );
     },
   };

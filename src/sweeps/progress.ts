@@ -6,7 +6,7 @@
  */
 import { progressLine } from "../cli/runConsole.ts";
 import { formatDuration } from "../search/duration.ts";
-import { jupyterApi } from "../search/jupyterProgress.ts";
+import { jupyterApi, shortPath } from "../search/jupyterProgress.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import type { SweepEvent, SweepOutcome } from "./local.ts";
 
@@ -78,7 +78,7 @@ export function describeOutcome(o: SweepOutcome): string {
   if (o.status === "interrupted") return "interrupted (resumes with the same command)";
   const { summary: s, metrics, config } = o.result!;
   const how = o.status === "found"
-    ? `found in ${o.folder}`
+    ? `found in ${shortPath(o.folder)}`
     : `ran ${s.epochsDone} epochs in ${formatDuration(s.seconds)}`;
   const last = metrics[metrics.length - 1] as unknown as Record<string, unknown>;
   const figures = spaceByName(config.space).comparisonColumns

@@ -6,6 +6,8 @@
  */
 import { readRecordTexts, recordRows } from "../runs/records.ts";
 import { configHash, SHIPPED_RECORDS } from "../search/cache.ts";
+import { formatDuration } from "../search/duration.ts";
+import { etaText, jupyterLine, shortPath } from "../search/jupyterProgress.ts";
 import type { TrainConfig } from "./config.ts";
 import { train, type TrainOptions, type TrainResult, type TrainRow, type TrainSummary } from "./train.ts";
 
@@ -49,6 +51,11 @@ export interface CachedTrainOptions extends Omit<TrainOptions, "out" | "resume" 
   root?: string;
   /** Read-only records consulted when `root` has no finished run (default the shipped ones; `false`: none). */
   records?: string | false;
+  /**
+   * Show progress in a Jupyter notebook: one line per run, updated in place (epoch, step, ETA, the last
+   * test accuracy), ending with where the result came from. Default: when in a Jupyter kernel.
+   */
+  progress?: boolean;
 }
 
 /**
@@ -59,12 +66,53 @@ export async function cachedTrain(
   config: TrainConfig,
   options: CachedTrainOptions = {},
 ): Promise<TrainResult> {
-  const { root = "runs", records = SHIPPED_RECORDS, ...rest } = options;
+  const { root = "runs", records = SHIPPED_RECORDS, progress, ...rest } = options;
   const name = trainRunName(config);
   const out = `${root}/${name}`;
+  const show = jupyterLine(progress);
+  const accuracy = (r: TrainResult) =>
+    r.summary.testAcc === null ? "" : `; test accuracy ${r.summary.testAcc.toFixed(2)}%`;
   for (const dir of [out, ...(records ? [`${records}/${name}`] : [])]) {
     const found = await readFinishedTraining(dir, config);
-    if (found) return found;
+    if (found) {
+      show?.(
+        `${name}: read back from ${shortPath(dir)} (${found.summary.epochsDone} epochs, trained in ` +
+          `${formatDuration(found.summary.seconds)} on ${found.summary.backend})${accuracy(found)}`,
+        true,
+      );
+      return found;
+    }
   }
-  return await train(config, { ...rest, out, resume: true });
+  const t0 = performance.now();
+  let firstEpoch: number | undefined;
+  let lastTest = "";
+  const result = await train(config, {
+    ...rest,
+    out,
+    resume: true,
+    onProgress: (p) => {
+      firstEpoch ??= p.epoch;
+      const done = (p.epoch - firstEpoch) * p.steps + p.step;
+      const left = (p.epochs - p.epoch) * p.steps - p.step;
+      show?.(
+        `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ` +
+          `${etaText((performance.now() - t0) / 1000, done, left)}; train loss ${
+            p.trainLoss.toFixed(3)
+          }${lastTest}`,
+      );
+      rest.onProgress?.(p);
+    },
+    onEpoch: (row) => {
+      if (row.testAcc !== null) {
+        lastTest = `; test accuracy ${row.testAcc.toFixed(2)}% after epoch ${row.epoch}`;
+      }
+      rest.onEpoch?.(row);
+    },
+  });
+  show?.(
+    `${name}: ${result.summary.epochsDone} epochs in ${formatDuration((performance.now() - t0) / 1000)} → ` +
+      `${shortPath(out)}${accuracy(result)}`,
+    true,
+  );
+  return result;
 }
