@@ -5,6 +5,7 @@
  * @module
  */
 import { isAbsolute, relative } from "node:path";
+import { EtaClock } from "../cli/runConsole.ts";
 import { formatDuration } from "./duration.ts";
 import type { SearchProgress, SearchResult } from "./search.ts";
 
@@ -64,11 +65,6 @@ export function jupyterLine(enabled?: boolean): ((text: string, force?: boolean)
   };
 }
 
-/** The ETA of a run `done` of whose `done + left` steps took `seconds` (steps since this process began). */
-export function etaText(seconds: number, done: number, left: number): string {
-  return formatDuration((seconds / Math.max(1, done)) * left);
-}
-
 /**
  * A progress display for the run `name`, or undefined when not in a Jupyter kernel or `enabled` is
  * false (default: enabled in a kernel). `describe` adds a few words on a derived cell (the space's
@@ -86,13 +82,10 @@ export function jupyterSearchProgress(
     return `cell ${cell}${words ? ` (${words})` : ""}`;
   };
   const t0 = performance.now();
-  let firstEpoch: number | undefined;
+  const clock = new EtaClock();
   return {
     step(p) {
-      firstEpoch ??= p.epoch;
-      const done = (p.epoch - firstEpoch) * p.steps + p.step;
-      const left = (p.epochs - p.epoch) * p.steps - p.step;
-      const eta = etaText((performance.now() - t0) / 1000, done, left);
+      const eta = formatDuration(clock.step(p.epoch, p.epochs, p.step, p.steps));
       show(
         `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ${eta}; ` +
           `${cellText(p.cell)}; train loss ${p.trainLoss.toFixed(3)}`,

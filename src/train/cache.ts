@@ -7,7 +7,8 @@
 import { readRecordTexts, recordRows } from "../runs/records.ts";
 import { configHash, SHIPPED_RECORDS } from "../search/cache.ts";
 import { formatDuration } from "../search/duration.ts";
-import { etaText, jupyterLine, shortPath } from "../search/jupyterProgress.ts";
+import { jupyterLine, shortPath } from "../search/jupyterProgress.ts";
+import { EtaClock } from "../cli/runConsole.ts";
 import type { TrainConfig } from "./config.ts";
 import { train, type TrainOptions, type TrainResult, type TrainRow, type TrainSummary } from "./train.ts";
 
@@ -84,21 +85,17 @@ export async function cachedTrain(
     }
   }
   const t0 = performance.now();
-  let firstEpoch: number | undefined;
+  const clock = new EtaClock();
   let lastTest = "";
   const result = await train(config, {
     ...rest,
     out,
     resume: true,
     onProgress: (p) => {
-      firstEpoch ??= p.epoch;
-      const done = (p.epoch - firstEpoch) * p.steps + p.step;
-      const left = (p.epochs - p.epoch) * p.steps - p.step;
+      const eta = formatDuration(clock.step(p.epoch, p.epochs, p.step, p.steps));
       show?.(
-        `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ` +
-          `${etaText((performance.now() - t0) / 1000, done, left)}; train loss ${
-            p.trainLoss.toFixed(3)
-          }${lastTest}`,
+        `${name}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.steps}, ETA ${eta}; train loss ` +
+          `${p.trainLoss.toFixed(3)}${lastTest}`,
       );
       rest.onProgress?.(p);
     },
