@@ -28,7 +28,7 @@ import { archWeights } from "../search/search.ts";
 import { spaceByName } from "../spaces/mod.ts";
 import { adam, sgd } from "../search/optimizers.ts";
 import { firstOrderStep } from "../search/step.ts";
-import { createDartsNetwork } from "../networks/darts.ts";
+import { createDartsNetwork, dartsNetworkSize } from "../networks/darts.ts";
 import { DARTS_GENOTYPES } from "../spaces/darts.ts";
 import { trainConfig } from "../train/config.ts";
 import { trainLoss } from "../train/train.ts";
@@ -237,7 +237,8 @@ function benchTrainStep(
       const { grads } = tf.variableGrads(() => trainLoss(net, config, x, y, dropPath).loss, vars);
       opt.step(vars.map((v) => grads[v.name]), { maxGradNorm: 5 });
     }), steps);
-  const weights = store.size;
+  // As DARTS counts (and the PyTorch peer prints): the auxiliary head left out.
+  const weights = dartsNetworkSize(net, H, H).parameters;
   tf.dispose([x, y]);
   opt.dispose();
   store.dispose();
