@@ -12,4 +12,15 @@ export {
   type ImresizeOptions,
   type ResizeBorder,
 } from "./imresize.ts";
+export { orientSquare, type PatchOptions, type PatchPair, randomPatchPair } from "./patches.ts";
 export { lumaY, psnrY, ssimY } from "./quality.ts";
+export {
+  bicubicModel,
+  loadBenchmarkSet,
+  scoreSet,
+  SR_BENCHMARK_SETS,
+  type SrImageScore,
+  type SrModel,
+  type SrPair,
+  type SrSetScore,
+} from "./benchmarks.ts";
