@@ -1,6 +1,7 @@
 /**
- * Super-resolution: 8-bit images read from PNG, MATLAB's bicubic `imresize`, and PSNR / SSIM by the SR
- * literature's protocol (Y channel, border shave).
+ * Super-resolution: 8-bit images read from PNG, MATLAB's bicubic `imresize`, PSNR / SSIM by the SR
+ * literature's protocol (Y channel, border shave), the benchmark sets, training patches and the DIV2K
+ * downloader.
  * @module
  */
 export { cropImage, decodePng, modCrop, readPng, type SrImage } from "./image.ts";
@@ -12,6 +13,13 @@ export {
   type ImresizeOptions,
   type ResizeBorder,
 } from "./imresize.ts";
+export {
+  DIV2K_BASE_URL,
+  div2kFiles,
+  type Div2kSplit,
+  downloadDiv2k,
+  type DownloadDiv2kOptions,
+} from "./div2k.ts";
 export { orientSquare, type PatchOptions, type PatchPair, randomPatchPair } from "./patches.ts";
 export { lumaY, psnrY, ssimY } from "./quality.ts";
 export {
