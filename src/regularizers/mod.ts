@@ -8,3 +8,4 @@ export * from "./schedules.ts";
 export * from "./smoothActivation.ts";
 export * from "./beta.ts";
 export * from "./l2.ts";
+export * from "./flops.ts";
