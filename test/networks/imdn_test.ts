@@ -10,7 +10,29 @@ import {
 } from "../../src/networks/imdn.ts";
 import { ParamStore } from "../../src/ops/params.ts";
 import { srConvMacsPerPixel, srConvParams } from "../../src/ops/srOps.ts";
-import { onBackend } from "../helpers.ts";
+import { onBackend, values } from "../helpers.ts";
+import { fill, type Layout, nchw, permuted, TO_OURS } from "../torchTwin.ts";
+
+const fixture = JSON.parse(await Deno.readTextFile(new URL("../fixtures/imdn.json", import.meta.url)));
+
+/** A torch name of make_imdn.py → our variable's name and the tensor's layout. */
+function ours(torchName: string): [string, Layout] {
+  const name = torchName.replace(/^blocks\.(\d+)\./, "block$1.");
+  if (/\.bn\./.test(name)) {
+    const field = { weight: "gamma", bias: "beta", running_mean: "runningMean", running_var: "runningVar" };
+    return [
+      name.replace(
+        /\.(weight|bias|running_mean|running_var)$/,
+        (_, f) => `.${field[f as keyof typeof field]}`,
+      ),
+      "vector",
+    ];
+  }
+  if (name.endsWith(".weight")) {
+    return [name.replace(/\.weight$/, ".filter"), name.includes(".depthwise.") ? "depthwise" : "dense"];
+  }
+  return [name, "vector"];
+}
 
 Deno.test("IMDN x2: 694,404 parameters and 158.77G multiply-adds at 1280×720, IMDN's published 694K / 158.8G", () =>
   onBackend("cpu", () => {
@@ -92,3 +114,72 @@ Deno.test("IMDN-space network: any genotype builds and upscales, without leaking
     /unknown SR convolution "max_pool"/,
   );
 });
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`IMDN-space network (${backend}): output, L1 loss, every gradient, BN statistics and eval output equal PyTorch's`, async () => {
+    await onBackend(backend, () => {
+      const c = fixture;
+      const store = new ParamStore(0);
+      const net = createImdn(store, {
+        channels: c.channels,
+        blocks: c.genotype.length,
+        scale: c.scale,
+        genotype: c.genotype,
+      });
+      assert.equal(store.size, c.paramCount, "parameter count");
+      const vars = new Map(store.entries());
+      assert.deepEqual(
+        c.params.map(([n]: [string]) => ours(n)[0]).sort(),
+        store.trainable.map((v) => [...vars].find(([, w]) => w === v)![0]).sort(),
+        "parameter names",
+      );
+      // Float64 references, float32 here: 10× PyTorch's own float32 error, at least 1e-5.
+      const tol = Math.max(1e-5, 10 * Math.max(c.torchFloat32Error.output, c.torchFloat32Error.gradients));
+      tf.tidy(() => {
+        for (const [name, shape, center, bound] of c.params) {
+          const [mine, layout] = ours(name);
+          vars.get(mine)!.assign(permuted(fill(name, shape, center, bound), TO_OURS[layout]) as tf.Tensor);
+        }
+        const x = tf.transpose(tf.tensor4d(c.input.data, c.input.shape), [0, 2, 3, 1]) as tf.Tensor4D;
+        const target = tf.transpose(tf.tensor4d(c.target.data, c.target.shape), [0, 2, 3, 1]) as tf.Tensor4D;
+        let out: tf.Tensor4D | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          out = tf.keep(imdnForward(net, x, "train"));
+          return tf.mean(tf.abs(tf.sub(out, target))) as tf.Scalar;
+        }, store.trainable);
+        const rel = (a: number[], b: number[], floor = 0) => {
+          let diff = 0, scale = floor;
+          for (let i = 0; i < b.length; i++) {
+            [diff, scale] = [Math.max(diff, Math.abs(a[i] - b[i])), Math.max(scale, Math.abs(b[i]))];
+          }
+          return diff / scale;
+        };
+        assert.ok(rel(nchw(out!), c.output) < tol, `output: ${rel(nchw(out!), c.output)}`);
+        assert.ok(Math.abs(value.dataSync()[0] - c.loss) / c.loss < tol, "loss");
+        // A gradient that is 0 in exact arithmetic (a bias in front of a BN) is measured against 1e-3 of
+        // the largest gradient, as make_imdn.py measures PyTorch's float32 error.
+        const gradOf = (torchName: string) => {
+          const [mine, layout] = ours(torchName);
+          const perm = layout === "dense" ? [3, 2, 0, 1] : layout === "depthwise" ? [2, 3, 0, 1] : undefined;
+          return values(permuted(grads[vars.get(mine)!.name], perm));
+        };
+        const floor = 1e-3 *
+          Math.max(
+            ...Object.values(c.paramGrads as Record<string, number[]>).map((g) =>
+              Math.max(...g.map(Math.abs))
+            ),
+          );
+        for (const [n, expected] of Object.entries(c.paramGrads as Record<string, number[]>)) {
+          const err = rel(gradOf(n), expected, floor);
+          assert.ok(err < tol, `gradient of ${n}: ${err}`);
+        }
+        for (const [n, expected] of Object.entries(c.buffers as Record<string, number[]>)) {
+          assert.ok(rel(values(vars.get(ours(n)[0])!), expected) < tol, `${n} after the forward`);
+        }
+        const evalOut = nchw(imdnForward(net, x, "eval"));
+        assert.ok(rel(evalOut, c.evalOutput) < tol, `eval output: ${rel(evalOut, c.evalOutput)}`);
+      });
+      store.dispose();
+    });
+  });
+}
