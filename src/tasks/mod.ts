@@ -4,3 +4,4 @@
  */
 export * from "./task.ts";
 export * from "./classification.ts";
+export * from "./superResolution.ts";
