@@ -8,9 +8,12 @@ async function deflateRaw(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** The bytes of a ZIP archive holding `entries` in order. */
+/**
+ * The bytes of a ZIP archive holding `entries` in order; `descriptor` entries are written as a streaming
+ * zipper writes them (flag bit 3: zero sizes and CRC in the local header, a data descriptor after the data).
+ */
 export async function writeZip(
-  entries: { name: string; data: Uint8Array; deflate?: boolean }[],
+  entries: { name: string; data: Uint8Array; deflate?: boolean; descriptor?: boolean }[],
 ): Promise<Uint8Array> {
   const enc = new TextEncoder();
   const locals: Uint8Array[] = [], centrals: Uint8Array[] = [];
@@ -23,10 +26,13 @@ export async function writeZip(
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
     lv.setUint16(4, 20, true);
+    lv.setUint16(6, e.descriptor ? 8 : 0, true);
     lv.setUint16(8, e.deflate ? 8 : 0, true);
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, body.length, true);
-    lv.setUint32(22, e.data.length, true);
+    if (!e.descriptor) {
+      lv.setUint32(14, crc, true);
+      lv.setUint32(18, body.length, true);
+      lv.setUint32(22, e.data.length, true);
+    }
     lv.setUint16(26, name.length, true);
     local.set(name, 30);
     const central = new Uint8Array(46 + name.length);
@@ -34,6 +40,7 @@ export async function writeZip(
     cv.setUint32(0, 0x02014b50, true);
     cv.setUint16(4, 20, true);
     cv.setUint16(6, 20, true);
+    cv.setUint16(8, e.descriptor ? 8 : 0, true);
     cv.setUint16(10, e.deflate ? 8 : 0, true);
     cv.setUint32(16, crc, true);
     cv.setUint32(20, body.length, true);
@@ -41,9 +48,17 @@ export async function writeZip(
     cv.setUint16(28, name.length, true);
     cv.setUint32(42, offset, true);
     central.set(name, 46);
-    locals.push(local, body);
+    const trailer = new Uint8Array(e.descriptor ? 16 : 0);
+    if (e.descriptor) {
+      const tv = new DataView(trailer.buffer);
+      tv.setUint32(0, 0x08074b50, true);
+      tv.setUint32(4, crc, true);
+      tv.setUint32(8, body.length, true);
+      tv.setUint32(12, e.data.length, true);
+    }
+    locals.push(local, body, trailer);
     centrals.push(central);
-    offset += local.length + body.length;
+    offset += local.length + body.length + trailer.length;
   }
   const dirSize = centrals.reduce((n, c) => n + c.length, 0);
   const end = new Uint8Array(22);

@@ -100,6 +100,11 @@ export async function listZip(path: string): Promise<ZipEntry[]> {
         localHeaderOffset: d.getUint32(p + 42, true),
       };
       if (flags & 1) throw new Error(`${path}: ${entry.name} is encrypted`);
+      if ([entry.size, entry.compressedSize, entry.localHeaderOffset].includes(0xffffffff)) {
+        throw new Error(
+          `${path}: ${entry.name} needs ZIP64 fields, which are not read here: unzip it by hand`,
+        );
+      }
       entries.push(entry);
       p += 46 + nameLength + d.getUint16(p + 30, true) + d.getUint16(p + 32, true);
     }
@@ -152,6 +157,12 @@ export async function extractZipEntry(path: string, entry: ZipEntry, dest: strin
         let off = 0;
         while (off < chunk.length) off += await out.write(chunk.subarray(off));
       }
+    } catch (e) {
+      throw new Error(
+        `${path}: ${entry.name} does not decompress (${(e as Error).message}): the archive is damaged; ` +
+          "delete and re-download it",
+        { cause: e },
+      );
     } finally {
       out.close();
     }

@@ -57,6 +57,12 @@ export interface ImdnNetwork {
   readonly tail: ConvParams;
 }
 
+/** [cin, cout] of a block's 4 searched convolutions: c1 C→C, c2 and c3 (C−d)→C, c4 (C−d)→d. */
+function blockChannels(channels: number, d: number): [number, number][] {
+  const r = channels - d;
+  return [[channels, channels], [r, channels], [r, channels], [r, d]];
+}
+
 /** IMDN's genotype for `blocks` blocks: `conv_3x3` everywhere. */
 export function imdnGenotype(blocks = 6): ImdnBlockGenotype[] {
   return Array.from({ length: blocks }, () => ["conv_3x3", "conv_3x3", "conv_3x3", "conv_3x3"] as const);
@@ -70,7 +76,8 @@ export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork 
   if (![scale, channels, blocks].every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error("IMDN: scale, channels and blocks must be positive integers");
   }
-  const d = Math.round(channels * distillationRate);
+  // IMDN's int(in_channels · rate) distilled channels per split; the 4 kept parts concatenate to 4·d.
+  const d = Math.floor(channels * distillationRate);
   if (d < 1 || d >= channels) {
     throw new Error(`IMDN: distillation rate ${distillationRate} leaves no split of ${channels}`);
   }
@@ -81,8 +88,9 @@ export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork 
     if (g.length !== 4) throw new Error(`IMDN: block ${b} of the genotype has ${g.length} ops, not 4`);
     g.forEach((op) => parseSrConvOp(op));
   });
-  const r = channels - d;
   const bias = { bias: true } as const;
+  const io = blockChannels(channels, d);
+  const kept = 4 * d, squeezed = Math.max(1, Math.floor(kept / 16));
   const net: ImdnNetwork = {
     store,
     options: { scale, channels, blocks, distillationRate, genotype },
@@ -90,24 +98,13 @@ export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork 
     head: convParams(store, "head", { cin: 3, cout: channels, kernel: 3, ...bias }),
     blocks: genotype.map((g, b) => {
       const name = `block${b}`;
-      const io: [number, number][] = [[channels, channels], [r, channels], [r, channels], [r, d]];
       return {
         convs: g.map((op, i) => srConvParams(store, `${name}.c${i + 1}`, op, io[i][0], io[i][1])),
         cca: {
-          down: convParams(store, `${name}.cca.down`, {
-            cin: channels,
-            cout: Math.max(1, channels / 16),
-            kernel: 1,
-            ...bias,
-          }),
-          up: convParams(store, `${name}.cca.up`, {
-            cin: Math.max(1, channels / 16),
-            cout: channels,
-            kernel: 1,
-            ...bias,
-          }),
+          down: convParams(store, `${name}.cca.down`, { cin: kept, cout: squeezed, kernel: 1, ...bias }),
+          up: convParams(store, `${name}.cca.up`, { cin: squeezed, cout: kept, kernel: 1, ...bias }),
         },
-        fuse: convParams(store, `${name}.c5`, { cin: channels, cout: channels, kernel: 1, ...bias }),
+        fuse: convParams(store, `${name}.c5`, { cin: kept, cout: channels, kernel: 1, ...bias }),
       };
     }),
     merge: convParams(store, "merge", { cin: channels * blocks, cout: channels, kernel: 1, ...bias }),
@@ -186,17 +183,16 @@ export interface ImdnSize {
 export function imdnSize(net: ImdnNetwork, width = 1280, height = 720): ImdnSize {
   const { scale, channels } = net.options;
   const pixels = (width / scale) * (height / scale);
-  const d = net.distilled, r = channels - d;
   const dense = (p: ConvParams) => p.filter.size; // k·k·cin·cout multiply-adds per output pixel
   let perPixel = dense(net.head) + dense(net.merge) + dense(net.body) + dense(net.tail);
   let perImage = 0;
-  const io: [number, number][] = [[channels, channels], [r, channels], [r, channels], [r, d]];
+  const io = blockChannels(channels, net.distilled);
   for (const b of net.blocks) {
     b.convs.forEach((c, i) => perPixel += srConvMacsPerPixel(c.op, io[i][0], io[i][1]));
     perPixel += dense(b.fuse);
     perImage += dense(b.cca.down) + dense(b.cca.up); // on the 1×1 channel statistics
   }
-  return { parameters: net.store.size, multiplyAdds: perPixel * pixels + perImage * 1 };
+  return { parameters: net.store.size, multiplyAdds: perPixel * pixels + perImage };
 }
 
 /** The size of an IMDN-space network without keeping it (built in a throwaway store). */

@@ -5,7 +5,9 @@
  *   beside it, the layout of Huang et al.'s SelfExSR release.
  * - Ground truth only (Urban100, or any set without an `x<s>` folder): `<root>/<set>/HR/*.png`; the input
  *   is made as the literature makes it, the HR image mod-cropped to the scale and shrunk by MATLAB's
- *   bicubic {@link imresize}.
+ *   bicubic {@link imresize} with MATLAB's own (symmetric) border. The shipped Set5/Set14/B100 inputs
+ *   were made with a replicated border instead (imresize.ts); the two differ only within 3 pixels of an
+ *   edge.
  * @module
  */
 import { join } from "node:path";
@@ -147,7 +149,11 @@ export async function scoreSet(
           `the ground truth is ${p.hr.width}×${p.hr.height}`,
       );
     }
-    perImage.push({ set, image: p.name, psnr: psnrY(sr, p.hr, scale), ssim: ssimY(sr, p.hr, scale) });
+    try {
+      perImage.push({ set, image: p.name, psnr: psnrY(sr, p.hr, scale), ssim: ssimY(sr, p.hr, scale) });
+    } catch (e) {
+      throw new Error(`${set}/${p.name}: ${(e as Error).message}`, { cause: e });
+    }
   }
   const mean = (k: "psnr" | "ssim") => perImage.reduce((a, s) => a + s[k], 0) / perImage.length;
   return { set, images: perImage.length, psnr: mean("psnr"), ssim: mean("ssim"), perImage };

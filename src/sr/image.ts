@@ -45,7 +45,9 @@ export function decodePng(bytes: Uint8Array, name = "the image"): SrImage {
   }
   const { width, height, depth } = png;
   if (depth !== 8) {
-    throw new Error(`${name} has ${depth}-bit samples: super-resolution reads 8-bit PNGs (convert it first)`);
+    throw new Error(
+      `${name} has ${depth}-bit samples: super-resolution reads 8-bit PNGs (convert it to 8 bits)`,
+    );
   }
   const pixels = width * height;
   const src = png.data as Uint8Array;

@@ -24,8 +24,9 @@ export interface PatchPair {
 }
 
 /**
- * One of the 8 symmetries of a square image: flip left-right, flip top-bottom, then swap the axes, each
- * when asked.
+ * One of the 8 symmetries of a square image: output pixel (x, y) reads input (x', y') where x' and y' are
+ * x and y mirrored left-right (`flipX`) and top-bottom (`flipY`), then swapped (`transpose`), each when
+ * asked.
  * @example
  * ```ts
  * import { orientSquare } from "./patches.ts";

@@ -20,18 +20,22 @@ Deno.test("listZip / extractZipEntry: stored and deflated entries come back byte
       await writeZip([
         { name: "d/big.bin", data: big, deflate: true },
         { name: "d/small.txt", data: small },
+        { name: "d/streamed.bin", data: big.subarray(0, 70000), deflate: true, descriptor: true },
       ]),
     );
     const entries = await listZip(path);
-    assert.deepEqual(entries.map((e) => [e.name, e.method, e.size]), [["d/big.bin", 8, big.length], [
-      "d/small.txt",
-      0,
-      9,
-    ]]);
+    assert.deepEqual(entries.map((e) => [e.name, e.method, e.size]), [
+      ["d/big.bin", 8, big.length],
+      ["d/small.txt", 0, 9],
+      ["d/streamed.bin", 8, 70000],
+    ]);
     await extractZipEntry(path, entries[0], join(dir, "big.bin"));
     await extractZipEntry(path, entries[1], join(dir, "small.txt"));
     assert.deepEqual(await Deno.readFile(join(dir, "big.bin")), big);
     assert.equal(await Deno.readTextFile(join(dir, "small.txt")), "hello zip");
+    // Sizes come from the central directory, so an entry with a data descriptor reads the same.
+    await extractZipEntry(path, entries[2], join(dir, "streamed.bin"));
+    assert.deepEqual(await Deno.readFile(join(dir, "streamed.bin")), big.subarray(0, 70000));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -101,6 +101,22 @@ Deno.test("IMDN-space network: any genotype builds and upscales, without leaking
     tf.dispose(x);
     store.dispose();
   });
+  // Other widths and rates, as IMDN computes them: d = ⌊C · rate⌋, the CCA and c5 over the 4·d kept channels.
+  await onBackend("cpu", () => {
+    const store = new ParamStore(0);
+    const net = createImdn(store, { channels: 20, blocks: 1, distillationRate: 0.2 });
+    assert.deepEqual([
+      net.distilled,
+      net.blocks[0].cca.down.filter.shape[2],
+      net.blocks[0].fuse.filter.shape[3],
+    ], [4, 16, 20]);
+    const x = tf.zeros([1, 6, 6, 3]) as tf.Tensor4D;
+    const y = imdnForward(net, x, "eval");
+    assert.deepEqual(y.shape, [1, 12, 12, 3]);
+    tf.dispose([x, y]);
+    store.dispose();
+    assert.ok(measureImdn({ channels: 50 }).parameters > 0);
+  });
   assert.throws(
     () => measureImdn({ blocks: 2, genotype: imdnGenotype(6) }),
     /the genotype has 6 blocks, the network 2/,

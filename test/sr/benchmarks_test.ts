@@ -50,3 +50,25 @@ Deno.test("scoreSet: a model whose output has the wrong size is reported with th
     /the model made 256×256 from img_001_SRF_2_HR's 256×256 input; the ground truth is 512×512/,
   );
 });
+
+Deno.test("scoreSet: a grey pair scores on its own values; an image the metrics refuse is named", async () => {
+  const hr = {
+    width: 24,
+    height: 24,
+    channels: 1 as const,
+    data: Uint8Array.from({ length: 576 }, (_, i) => (i * 13) % 200),
+  };
+  const pair = { name: "grey", hr, lr: imresize(hr, 0.5), lrMade: true };
+  const score = await scoreSet("Set14", [pair], bicubicModel(2), 2);
+  assert.ok(Number.isFinite(score.psnr) && score.ssim > 0 && score.ssim < 1);
+  const rgb = (lr: { width: number; height: number }) => ({
+    width: lr.width * 2,
+    height: lr.height * 2,
+    channels: 3 as const,
+    data: new Uint8Array(lr.width * lr.height * 12),
+  });
+  await assert.rejects(
+    () => scoreSet("Set14", [pair], rgb, 2),
+    /Set14\/grey: the output has 3 channel\(s\) and the ground truth 1/,
+  );
+});

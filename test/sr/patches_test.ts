@@ -34,8 +34,13 @@ Deno.test("randomPatchPair: aligned crops (the HR patch shrinks to the LR patch)
     assert.deepEqual([a.lr.width, a.hr.width], [8, 16]);
     const again = randomPatchPair(lr, hr, mulberry32(seed), { patch: 8, scale: 2, augment: false });
     assert.deepEqual(again, a);
+    // Augmented: the same crop (the rng's first two draws), then the same symmetry of both (the next three).
     const aug = randomPatchPair(lr, hr, mulberry32(seed), { patch: 8, scale: 2 });
-    assert.deepEqual(aug.hr.data.slice().sort().join(), a.hr.data.slice().sort().join());
+    const r = mulberry32(seed);
+    r(), r();
+    const how = { flipX: r() < 0.5, flipY: r() < 0.5, transpose: r() < 0.5 };
+    assert.deepEqual(aug.lr, orientSquare(a.lr, how));
+    assert.deepEqual(aug.hr, orientSquare(a.hr, how));
   }
   // The pair is aligned: the LR crop at (x, y) drawn from the rng, the HR crop at (2x, 2y).
   const r = mulberry32(9);

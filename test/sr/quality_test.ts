@@ -10,24 +10,31 @@ const grey = (width: number, height: number, f: (x: number, y: number) => number
   data: Uint8Array.from({ length: width * height }, (_, i) => f(i % width, Math.floor(i / width))),
 });
 
-Deno.test("lumaY: BT.601 in [16, 235], rounded as MATLAB's rgb2ycbcr on uint8; grey as it is", () => {
+Deno.test("lumaY: BT.601 in [16, 235] as MATLAB's rgb2ycbcr on doubles (unrounded); grey as it is", () => {
   const rgb = {
     width: 4,
     height: 1,
     channels: 3 as const,
     data: Uint8Array.from([0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 255]),
   };
-  // red: 16 + 65.481 = 81.481 -> 81; blue: 16 + 24.966 = 40.966 -> 41.
-  assert.deepEqual([...lumaY(rgb)], [16, 235, 81, 41]);
+  // black 16, white 16 + 219 = 235, red 16 + 65.481, blue 16 + 24.966.
+  const y = [...lumaY(rgb)];
+  [16, 235, 81.481, 40.966].forEach((want, i) =>
+    assert.ok(Math.abs(y[i] - want) < 1e-9, `${y[i]} vs ${want}`)
+  );
   assert.deepEqual([...lumaY(grey(2, 1, (x) => 3 * x + 1))], [1, 4]);
 });
 
 Deno.test("psnrY: a constant error of 10 is 20·log10(25.5) dB; errors only in the shaved border do not count", () => {
   const a = grey(8, 8, () => 100);
   assert.equal(psnrY(a, grey(8, 8, () => 110), 2), 20 * Math.log10(255 / 10));
-  const border = grey(8, 8, (x, y) => (x < 2 || y > 5 ? 0 : 100));
+  // Errors in the two outermost rows and columns on all four sides: shaved off by 2, not by 1.
+  const border = grey(8, 8, (x, y) => (x < 2 || y < 2 || x > 5 || y > 5 ? 0 : 100));
   assert.equal(psnrY(a, border, 2), Infinity);
-  assert.ok(Number.isFinite(psnrY(a, border, 1)));
+  for (const [x, y] of [[1, 4], [6, 4], [4, 1], [4, 6]]) {
+    const one = grey(8, 8, (u, v) => (u === x && v === y ? 0 : 100));
+    assert.ok(Number.isFinite(psnrY(a, one, 1)), `an error at (${x}, ${y}) counts with shave 1`);
+  }
 });
 
 Deno.test("ssimY: flat images by hand, (2·μ1·μ2 + C1) / (μ1² + μ2² + C1); identical textures 1", () => {
