@@ -4,7 +4,9 @@
  * and a contrast-aware channel attention (CCA); their outputs concatenated and fused by a 1×1 conv; a 3×3
  * conv, the global skip, and the pixel-shuffle upsampler), with each block's 4 convolutions given by a
  * genotype: one of the 12 candidates of `ops/srOps.ts` per position. The genotype of all `conv_3x3` is
- * IMDN itself.
+ * IMDN itself. With `candidates` instead of a genotype it is the space's supernet: every position holds
+ * each candidate, and the forward pass mixes them by op weights [positions, candidates] (a mixed op,
+ * Σ_k w_k · op_k(x), as DARTS' MixedOp).
  *
  * `imdnSize` counts what IMDN's paper counts: every parameter (biases included; 694,404 at ×2 = its
  * "694K"), and multiply-adds of the convolutions at a given output size (158.77G at 1280×720 for ×2 =
@@ -32,6 +34,11 @@ export interface ImdnOptions {
   distillationRate?: number;
   /** One entry per block (default: IMDN's, every position `conv_3x3`). */
   genotype?: readonly ImdnBlockGenotype[];
+  /**
+   * Build the supernet instead: every position holds all of these ops (e.g. `IMDN_CANDIDATES`), mixed by
+   * the op weights `imdnForward` is given. Not with `genotype`.
+   */
+  candidates?: readonly string[];
 }
 
 interface CcaParams {
@@ -40,7 +47,8 @@ interface CcaParams {
 }
 
 interface BlockParams {
-  convs: SrConvParams[];
+  /** Per searched position, its ops: one for a derived network, every candidate in the supernet. */
+  convs: SrConvParams[][];
   cca: CcaParams;
   fuse: ConvParams;
 }
@@ -48,7 +56,12 @@ interface BlockParams {
 /** An IMDN-space network: its variables and shape. */
 export interface ImdnNetwork {
   readonly store: ParamStore;
-  readonly options: Required<Omit<ImdnOptions, "genotype">> & { genotype: readonly ImdnBlockGenotype[] };
+  readonly options: Required<Omit<ImdnOptions, "genotype" | "candidates">> & {
+    /** The derived network's genotype; undefined for the supernet. */
+    genotype?: readonly ImdnBlockGenotype[];
+    /** The supernet's candidates; undefined for a derived network. */
+    candidates?: readonly string[];
+  };
   readonly distilled: number;
   readonly head: ConvParams;
   readonly blocks: readonly BlockParams[];
@@ -72,7 +85,15 @@ export function imdnGenotype(blocks = 6): ImdnBlockGenotype[] {
 export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork {
   const scale = o.scale ?? 2, channels = o.channels ?? 64, blocks = o.blocks ?? 6;
   const distillationRate = o.distillationRate ?? 0.25;
-  const genotype = o.genotype ?? imdnGenotype(blocks);
+  if (o.genotype && o.candidates) {
+    throw new Error("IMDN: give a genotype or candidates (the supernet), not both");
+  }
+  const candidates = o.candidates;
+  if (candidates && candidates.length === 0) {
+    throw new Error("IMDN: the supernet needs at least one candidate");
+  }
+  candidates?.forEach((op) => parseSrConvOp(op));
+  const genotype = candidates ? undefined : o.genotype ?? imdnGenotype(blocks);
   if (![scale, channels, blocks].every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error("IMDN: scale, channels and blocks must be positive integers");
   }
@@ -81,10 +102,10 @@ export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork 
   if (d < 1 || d >= channels) {
     throw new Error(`IMDN: distillation rate ${distillationRate} leaves no split of ${channels}`);
   }
-  if (genotype.length !== blocks) {
+  if (genotype && genotype.length !== blocks) {
     throw new Error(`IMDN: the genotype has ${genotype.length} blocks, the network ${blocks}`);
   }
-  genotype.forEach((g, b) => {
+  genotype?.forEach((g, b) => {
     if (g.length !== 4) throw new Error(`IMDN: block ${b} of the genotype has ${g.length} ops, not 4`);
     g.forEach((op) => parseSrConvOp(op));
   });
@@ -93,13 +114,18 @@ export function createImdn(store: ParamStore, o: ImdnOptions = {}): ImdnNetwork 
   const kept = 4 * d, squeezed = Math.max(1, Math.floor(kept / 16));
   const net: ImdnNetwork = {
     store,
-    options: { scale, channels, blocks, distillationRate, genotype },
+    options: { scale, channels, blocks, distillationRate, genotype, candidates },
     distilled: d,
     head: convParams(store, "head", { cin: 3, cout: channels, kernel: 3, ...bias }),
-    blocks: genotype.map((g, b) => {
+    blocks: Array.from({ length: blocks }, (_, b) => {
       const name = `block${b}`;
+      const at = (i: number, op: string, path: string) => srConvParams(store, path, op, io[i][0], io[i][1]);
       return {
-        convs: g.map((op, i) => srConvParams(store, `${name}.c${i + 1}`, op, io[i][0], io[i][1])),
+        convs: io.map((_, i) =>
+          candidates
+            ? candidates.map((op) => at(i, op, `${name}.c${i + 1}.${op}`))
+            : [at(i, genotype![b][i], `${name}.c${i + 1}`)]
+        ),
         cca: {
           down: convParams(store, `${name}.cca.down`, { cin: kept, cout: squeezed, kernel: 1, ...bias }),
           up: convParams(store, `${name}.cca.up`, { cin: squeezed, cout: kept, kernel: 1, ...bias }),
@@ -123,16 +149,32 @@ function cca(p: CcaParams, x: tf.Tensor4D): tf.Tensor4D {
   return tf.mul(x, tf.sigmoid(conv(p.up, tf.relu(conv(p.down, y))))) as tf.Tensor4D;
 }
 
-function block(net: ImdnNetwork, p: BlockParams, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+/** Position `ops` on `x`: the op itself, or the mixture Σ_k w_k · op_k(x) by the row `weights`. */
+function positionOp(ops: SrConvParams[], x: tf.Tensor4D, mode: Mode, weights?: tf.Tensor1D): tf.Tensor4D {
+  if (!weights) return srConv(ops[0], x, mode);
+  const w = tf.unstack(weights);
+  return tf.addN(ops.map((op, k) => tf.mul(srConv(op, x, mode), w[k]))) as tf.Tensor4D;
+}
+
+function block(
+  net: ImdnNetwork,
+  p: BlockParams,
+  x: tf.Tensor4D,
+  mode: Mode,
+  weights?: tf.Tensor1D[],
+): tf.Tensor4D {
   const d = net.distilled, r = net.options.channels - d;
   const kept: tf.Tensor4D[] = [];
   let rest = x;
   for (let i = 0; i < 3; i++) {
-    const [distilled, remaining] = splitChannels(lrelu(srConv(p.convs[i], rest, mode)), [d, r]);
+    const [distilled, remaining] = splitChannels(lrelu(positionOp(p.convs[i], rest, mode, weights?.[i])), [
+      d,
+      r,
+    ]);
     kept.push(distilled);
     rest = remaining;
   }
-  kept.push(srConv(p.convs[3], rest, mode));
+  kept.push(positionOp(p.convs[3], rest, mode, weights?.[3]));
   return tf.add(conv(p.fuse, cca(p.cca, concatChannels(kept))), x) as tf.Tensor4D;
 }
 
@@ -152,16 +194,43 @@ export function pixelShuffle(x: tf.Tensor4D, s: number): tf.Tensor4D {
   ]);
 }
 
-/** The network on an NHWC batch of low-resolution images in [0, 1]: the `scale`× output. */
-export function imdnForward(net: ImdnNetwork, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+/** The searched positions in order, one row of the supernet's op weights each: `block0.c1` … `block5.c4`. */
+export function imdnPositions(blocks: number): string[] {
+  return Array.from({ length: blocks * 4 }, (_, i) => `block${Math.floor(i / 4)}.c${(i % 4) + 1}`);
+}
+
+/**
+ * The network on an NHWC batch of low-resolution images in [0, 1]: the `scale`× output. The supernet
+ * takes `opWeights` [positions ({@link imdnPositions}), candidates]; a derived network none.
+ */
+export function imdnForward(
+  net: ImdnNetwork,
+  x: tf.Tensor4D,
+  mode: Mode,
+  opWeights?: tf.Tensor2D,
+): tf.Tensor4D {
   return tf.tidy(() => {
     if (x.rank !== 4 || x.shape[3] !== 3) {
       throw new Error(`IMDN: expects an NHWC batch of RGB images, got [${x.shape}]`);
     }
+    const { candidates, blocks } = net.options;
+    if (
+      candidates &&
+      (!opWeights || opWeights.shape[0] !== blocks * 4 || opWeights.shape[1] !== candidates.length)
+    ) {
+      throw new Error(
+        `IMDN supernet: op weights must be [${
+          blocks * 4
+        }, ${candidates.length}] (positions × candidates), got ` +
+          (opWeights ? `[${opWeights.shape}]` : "none"),
+      );
+    }
+    if (!candidates && opWeights) throw new Error("IMDN: a derived network takes no op weights");
+    const rows = opWeights ? tf.unstack(opWeights) as tf.Tensor1D[] : undefined;
     const feature = conv(net.head, x);
     const outputs: tf.Tensor4D[] = [];
     let h = feature;
-    for (const b of net.blocks) outputs.push(h = block(net, b, h, mode));
+    net.blocks.forEach((b, i) => outputs.push(h = block(net, b, h, mode, rows?.slice(4 * i, 4 * i + 4))));
     const merged = lrelu(conv(net.merge, concatChannels(outputs)));
     const body = tf.add(conv(net.body, merged), feature) as tf.Tensor4D;
     return pixelShuffle(conv(net.tail, body), net.options.scale);
@@ -177,8 +246,8 @@ export interface ImdnSize {
 }
 
 /**
- * The size of `net` for an output of `width` × `height` pixels (default 1280×720, the SR papers'
- * convention): the input is the output / scale.
+ * The size of `net` (the supernet: every candidate of every position) for an output of `width` × `height`
+ * pixels (default 1280×720, the SR papers' convention): the input is the output / scale.
  */
 export function imdnSize(net: ImdnNetwork, width = 1280, height = 720): ImdnSize {
   const { scale, channels } = net.options;
@@ -188,7 +257,7 @@ export function imdnSize(net: ImdnNetwork, width = 1280, height = 720): ImdnSize
   let perImage = 0;
   const io = blockChannels(channels, net.distilled);
   for (const b of net.blocks) {
-    b.convs.forEach((c, i) => perPixel += srConvMacsPerPixel(c.op, io[i][0], io[i][1]));
+    b.convs.forEach((ops, i) => ops.forEach((c) => perPixel += srConvMacsPerPixel(c.op, io[i][0], io[i][1])));
     perPixel += dense(b.fuse);
     perImage += dense(b.cca.down) + dense(b.cca.up); // on the 1×1 channel statistics
   }

@@ -4,13 +4,14 @@ import {
   createImdn,
   imdnForward,
   imdnGenotype,
+  imdnPositions,
   imdnSize,
   measureImdn,
   pixelShuffle,
 } from "../../src/networks/imdn.ts";
 import { ParamStore } from "../../src/ops/params.ts";
-import { srConvMacsPerPixel, srConvParams } from "../../src/ops/srOps.ts";
-import { onBackend, values } from "../helpers.ts";
+import { IMDN_CANDIDATES, srConvMacsPerPixel, srConvParams } from "../../src/ops/srOps.ts";
+import { onBackend, relativeError, values } from "../helpers.ts";
 import { fill, type Layout, nchw, permuted, TO_OURS } from "../torchTwin.ts";
 
 const fixture = JSON.parse(await Deno.readTextFile(new URL("../fixtures/imdn.json", import.meta.url)));
@@ -199,3 +200,43 @@ for (const backend of ["cpu", "wasm"] as const) {
     });
   });
 }
+
+Deno.test("IMDN supernet: one-hot op weights give the derived network's output; the weights get gradients", async () => {
+  await onBackend("wasm", () => {
+    const genotype = [["sep_conv_3x3", "conv_5x5_bn", "dil_conv_3x3", "conv_3x3"]] as const;
+    const [superStore, derivedStore] = [new ParamStore(5), new ParamStore(9)];
+    const supernet = createImdn(superStore, { channels: 16, blocks: 1, candidates: IMDN_CANDIDATES });
+    const derived = createImdn(derivedStore, { channels: 16, blocks: 1, genotype });
+    assert.deepEqual(imdnPositions(1), ["block0.c1", "block0.c2", "block0.c3", "block0.c4"]);
+    // The derived network takes the supernet's weights of the chosen ops (block0.cI.<op>.… → block0.cI.…).
+    const byName = new Map(superStore.entries());
+    for (const [name, v] of derivedStore.entries()) {
+      const m = /^block0\.c([1-4])\.(.*)$/.exec(name);
+      const from = m ? `block0.c${m[1]}.${genotype[0][Number(m[1]) - 1]}.${m[2]}` : name;
+      v.assign(byName.get(from)!);
+    }
+    const x = tf.randomUniform([2, 8, 6, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const oneHot = tf.tensor2d(genotype[0].map((op) => IMDN_CANDIDATES.map((c) => (c === op ? 1 : 0))));
+    const mixed = imdnForward(supernet, x, "train", oneHot);
+    const plain = imdnForward(derived, x, "train");
+    assert.ok(relativeError(values(mixed), values(plain)) < 1e-5);
+    const grad = tf.grad((w: tf.Tensor) => tf.mean(imdnForward(supernet, x, "train", w as tf.Tensor2D)))(
+      oneHot,
+    );
+    assert.deepEqual(grad.shape, [4, 12]);
+    assert.ok(values(grad).every(Number.isFinite) && values(grad).some((g) => g !== 0));
+    const before = tf.memory().numTensors;
+    imdnForward(supernet, x, "eval", oneHot).dispose();
+    assert.equal(tf.memory().numTensors, before);
+    assert.throws(
+      () => imdnForward(supernet, x, "eval"),
+      /op weights must be \[4, 12\] \(positions × candidates\), got none/,
+    );
+    assert.throws(() => imdnForward(derived, x, "eval", oneHot), /a derived network takes no op weights/);
+    assert.ok(imdnSize(supernet).parameters > 5 * imdnSize(derived).parameters);
+    tf.dispose([x, oneHot, mixed, plain, grad]);
+    superStore.dispose();
+    derivedStore.dispose();
+  });
+  assert.throws(() => measureImdn({ genotype: imdnGenotype(6), candidates: IMDN_CANDIDATES }), /not both/);
+});
