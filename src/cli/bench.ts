@@ -5,9 +5,9 @@
  * Times one first-order search step (α step on a validation batch, then w step on a training batch,
  * grad clip 5) on every available backend, per space at its `cpu` and `paper` sizes (`nb201-cpu`,
  * `darts-paper`, `pc-darts-cpu`, …), and one training step of DARTS_V2's evaluation network at the
- * trainer's `cpu` and `paper` sizes (`train-cpu`, `train-paper`), next to the PyTorch peers
- * (../shared/bench/torch_nb201_step.py and torch_darts_step.py; ./torch_darts_train_step.py for
- * training), run in the same process tree on the same machine, on as many threads as the wasm
+ * trainer's `cpu` and `paper` sizes (`train-cpu`, `train-paper`), and one search step of the IMDN space's
+ * supernet (`imdn-cpu`, `imdn-paper`), next to the PyTorch peers (../shared/bench/torch_nb201_step.py and
+ * torch_darts_step.py; ./torch_darts_train_step.py for training, ./torch_sr_step.py for IMDN), run in the same process tree on the same machine, on as many threads as the wasm
  * backend: `--threads`, else SADARTS_WASM_THREADS, else every core up to 8), and the per-kernel GFLOP/s
  * of the dense and depthwise convolutions.
  * @module
@@ -32,6 +32,9 @@ import { createDartsNetwork, dartsNetworkSize } from "../networks/darts.ts";
 import { DARTS_GENOTYPES } from "../spaces/darts.ts";
 import { trainConfig } from "../train/config.ts";
 import { trainLoss } from "../train/train.ts";
+import { createImdn, imdnForward } from "../networks/imdn.ts";
+import { IMDN_CANDIDATES } from "../ops/srOps.ts";
+import { superResolutionTask } from "../tasks/superResolution.ts";
 
 /** The PyTorch peer of a preset: its script (a path) and arguments. */
 export interface PeerScript {
@@ -69,14 +72,26 @@ export interface TrainStepPreset {
   peer: PeerScript;
 }
 
+/** A benchmarked search step of the IMDN space's supernet (L1; Adam on the weights and on α, SPECS §8b). */
+export interface SrSearchStepPreset {
+  kind: "sr-search";
+  channels: number;
+  blocks: number;
+  scale: number;
+  batch: number;
+  /** Side of the low-resolution patches. */
+  size: number;
+  peer: PeerScript;
+}
+
 /** A benchmarked step. */
-export type StepPreset = SearchStepPreset | TrainStepPreset;
+export type StepPreset = SearchStepPreset | TrainStepPreset | SrSearchStepPreset;
 
 const SHARED_BENCH = new URL("../../../shared/bench/", import.meta.url).pathname;
 
 /** Images one step processes: a search step takes a training and a validation batch. */
 function imagesPerStep(p: StepPreset): number {
-  return p.kind === "search" ? 2 * p.batch : p.batch;
+  return p.kind === "train" ? p.batch : 2 * p.batch;
 }
 
 const nb201 = (channels: number, cellsPerStage: number, size: number): StepPreset => ({
@@ -130,6 +145,19 @@ const trainStep = (
   },
 });
 
+const imdnSearch = (channels: number, blocks: number, batch: number, size: number): StepPreset => ({
+  kind: "sr-search",
+  channels,
+  blocks,
+  scale: 2,
+  batch,
+  size,
+  peer: {
+    script: new URL("./torch_sr_step.py", import.meta.url).pathname,
+    args: ["--C", channels, "--blocks", blocks, "--B", batch, "--H", size, "--scale", 2].map(String),
+  },
+});
+
 /**
  * The issue's step presets, named after their space: NB201 at `cpu` (C=8, N=2, 16x16) and `paper`
  * (C=16, N=5, 32x32); the DARTS space at `cpu` (C=8, 5 cells, 16x16) and `paper` (C=16, 8 cells,
@@ -147,6 +175,11 @@ export const BENCH_PRESETS: Record<string, StepPreset> = {
   // auxiliary head) and DARTS' evaluation (C=36, 20 cells, 32x32, batch 96, auxiliary head), drop path 0.2.
   "train-cpu": trainStep(16, 8, 16, 64, { auxiliary: false, recompute: false }),
   "train-paper": trainStep(36, 20, 32, 96, { auxiliary: true, recompute: true }),
+  // The IMDN space's supernet (12 candidates at each of 4 · blocks positions), x2: a small one (C=16, 2
+  // blocks, 8 patches of 24×24) and IMDN's width and depth (C=64, 6 blocks) on 16 patches of 32×32 (DLSR's
+  // 64×64 HR search patch).
+  "imdn-cpu": imdnSearch(16, 2, 8, 24),
+  "imdn-paper": imdnSearch(64, 6, 16, 32),
 };
 
 /** One row of the step table. */
@@ -205,7 +238,9 @@ export function benchStep(
 ): Omit<StepResult, "engine" | "preset" | "note"> {
   return preset.kind === "search"
     ? benchSearchStep(preset, steps, seed)
-    : benchTrainStep(preset, steps, seed);
+    : preset.kind === "train"
+    ? benchTrainStep(preset, steps, seed)
+    : benchSrSearchStep(preset, steps, seed);
 }
 
 /** One training step of `preset`'s evaluation network: the loss of deno task train, clipped SGD. */
@@ -245,6 +280,52 @@ function benchTrainStep(
   return {
     msPerStep: ms,
     imagesPerSecond: (B * 1000) / ms,
+    peakRssMiB: peak,
+    leakedTensorsPerStep: leaked,
+    weights,
+  };
+}
+
+/** One first-order search step of the IMDN supernet: α (softmax op weights) on a validation batch, then the weights. */
+function benchSrSearchStep(
+  preset: SrSearchStepPreset,
+  steps: number,
+  seed: number,
+): Omit<StepResult, "engine" | "preset" | "note"> {
+  const store = new ParamStore(seed);
+  const net = createImdn(store, {
+    channels: preset.channels,
+    blocks: preset.blocks,
+    scale: preset.scale,
+    candidates: IMDN_CANDIDATES,
+  });
+  const alpha = tf.variable(
+    tf.randomNormal([4 * preset.blocks, IMDN_CANDIDATES.length], 0, 1e-3, "float32", seed),
+  );
+  const wOpt = adam(store.trainable, { lr: 5e-4, weightDecay: 1e-8 });
+  const aOpt = adam([alpha], { lr: 3e-4, betas: [0.5, 0.999], weightDecay: 1e-8 });
+  const { batch: B, size: H, scale } = preset;
+  const batch = (s: number) => ({
+    x: tf.randomUniform([B, H, H, 3], 0, 1, "float32", s) as tf.Tensor4D,
+    y: tf.randomUniform([B, H * scale, H * scale, 3], 0, 1, "float32", s + 1) as tf.Tensor4D,
+  });
+  const train = batch(seed + 10);
+  const valid = batch(seed + 20);
+  const stepper = {
+    output: (x: tf.Tensor4D) => imdnForward(net, x, "train", tf.softmax(alpha) as tf.Tensor2D),
+    task: superResolutionTask(),
+    arch: { vars: [alpha], optimizer: aOpt },
+    weights: { vars: store.trainable, optimizer: wOpt },
+  };
+  const { ms, leaked, peak } = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
+  const weights = store.size;
+  for (const t of [train.x, train.y, valid.x, valid.y, alpha]) t.dispose();
+  wOpt.dispose();
+  aOpt.dispose();
+  store.dispose();
+  return {
+    msPerStep: ms,
+    imagesPerSecond: (2 * B * 1000) / ms,
     peakRssMiB: peak,
     leakedTensorsPerStep: leaked,
     weights,
