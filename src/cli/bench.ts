@@ -266,7 +266,7 @@ function benchTrainStep(
   const x = tf.randomNormal([B, H, H, 3], 0, 1, "float32", seed + 10) as tf.Tensor4D;
   const y = tf.randomUniform([B], 0, 10, "int32", seed + 11) as tf.Tensor1D;
   let i = 0;
-  const { ms, leaked, peak } = timeSteps(() =>
+  const timing = timeSteps(() =>
     tf.tidy(() => {
       const dropPath = { prob: 0.2, seed: seed + i++ };
       const { grads } = tf.variableGrads(() => trainLoss(net, config, x, y, dropPath).loss, vars);
@@ -277,13 +277,7 @@ function benchTrainStep(
   tf.dispose([x, y]);
   opt.dispose();
   store.dispose();
-  return {
-    msPerStep: ms,
-    imagesPerSecond: (B * 1000) / ms,
-    peakRssMiB: peak,
-    leakedTensorsPerStep: leaked,
-    weights,
-  };
+  return stepFigures(preset, timing, weights);
 }
 
 /** One first-order search step of the IMDN supernet: α (softmax op weights) on a validation batch, then the weights. */
@@ -317,17 +311,26 @@ function benchSrSearchStep(
     arch: { vars: [alpha], optimizer: aOpt },
     weights: { vars: store.trainable, optimizer: wOpt },
   };
-  const { ms, leaked, peak } = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
+  const timing = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
   const weights = store.size;
   for (const t of [train.x, train.y, valid.x, valid.y, alpha]) t.dispose();
   wOpt.dispose();
   aOpt.dispose();
   store.dispose();
+  return stepFigures(preset, timing, weights);
+}
+
+/** A step's row of the table from its timing: images per second from the images `preset` steps on. */
+function stepFigures(
+  preset: StepPreset,
+  t: ReturnType<typeof timeSteps>,
+  weights: number,
+): Omit<StepResult, "engine" | "preset" | "note"> {
   return {
-    msPerStep: ms,
-    imagesPerSecond: (2 * B * 1000) / ms,
-    peakRssMiB: peak,
-    leakedTensorsPerStep: leaked,
+    msPerStep: t.ms,
+    imagesPerSecond: (imagesPerStep(preset) * 1000) / t.ms,
+    peakRssMiB: t.peak,
+    leakedTensorsPerStep: t.leaked,
     weights,
   };
 }
@@ -364,20 +367,14 @@ function benchSearchStep(
     arch: { vars: Object.values(arch), optimizer: aOpt },
     weights: { vars: weights.trainable, optimizer: wOpt, gradClip: 5 },
   };
-  const { ms, leaked, peak } = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
+  const timing = timeSteps(() => firstOrderStep(stepper, train, valid), steps);
   const count = weights.trainable.reduce((n, v) => n + v.size, 0);
   for (const t of [train.x, train.y, valid.x, valid.y]) t.dispose();
   wOpt.dispose();
   aOpt.dispose();
   weights.dispose();
   archStore.dispose();
-  return {
-    msPerStep: ms,
-    imagesPerSecond: (2 * B * 1000) / ms,
-    peakRssMiB: peak,
-    leakedTensorsPerStep: leaked,
-    weights: count,
-  };
+  return stepFigures(preset, timing, count);
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { join } from "node:path";
+import { pathExists } from "../data/dataFile.ts";
 import { downloadResumable, OfflineError } from "../data/download.ts";
 import { extractZipEntry, listZip } from "../data/zip.ts";
 
@@ -47,16 +48,6 @@ export interface DownloadDiv2kOptions {
   removeArchive?: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * Make sure the HR images of `split` are in `<cacheDir>/DIV2K_<split>_HR/`, downloading and extracting
  * the official archive when any is missing; returns that folder.
@@ -65,7 +56,7 @@ export async function downloadDiv2k(o: DownloadDiv2kOptions): Promise<string> {
   const { folder, images } = div2kFiles(o.split);
   const dir = join(o.cacheDir, folder);
   const missing = [];
-  for (const name of images) if (!(await exists(join(dir, name)))) missing.push(name);
+  for (const name of images) if (!(await pathExists(join(dir, name)))) missing.push(name);
   if (missing.length === 0) return dir;
 
   const file = `${folder}.zip`;
@@ -75,7 +66,7 @@ export async function downloadDiv2k(o: DownloadDiv2kOptions): Promise<string> {
   const fetchFn = o.fetch ?? globalThis.fetch;
   await Deno.mkdir(dir, { recursive: true });
   try {
-    if (!(await exists(archive))) {
+    if (!(await pathExists(archive))) {
       let head: Response;
       try {
         head = await fetchFn(url, { method: "HEAD" });
