@@ -19,6 +19,7 @@ import { conv, type ConvParams, convParams } from "../ops/conv.ts";
 import { dlsrOp, dlsrOpMacsPerPixel, type DlsrOpParams, dlsrOpParams } from "../ops/dlsrOps.ts";
 import { type Mode, ParamStore } from "../ops/params.ts";
 import { resizeBilinearHalfPixel } from "../ops/resize.ts";
+import { mixedEdge } from "../supernet/mixedEdge.ts";
 import { pixelShuffle } from "./imdn.ts";
 
 /** DLSR's published retrain topology: block 3 reads blocks 2 and 1, 4 reads 3 and 2, 5 reads 4 and 3, 6 reads 1 and 3. */
@@ -167,8 +168,7 @@ function esa(p: EsaParams, x: tf.Tensor4D): tf.Tensor4D {
 
 function positionOp(ops: DlsrOpParams[], x: tf.Tensor4D, weights?: tf.Tensor1D): tf.Tensor4D {
   if (!weights) return dlsrOp(ops[0], x);
-  const w = tf.unstack(weights);
-  return tf.addN(ops.map((op, k) => tf.mul(dlsrOp(op, x), w[k]))) as tf.Tensor4D;
+  return mixedEdge(ops.map((op) => (t: tf.Tensor4D) => dlsrOp(op, t)), x, weights);
 }
 
 function block(p: BlockParams, x: tf.Tensor4D, cell?: tf.Tensor1D[]): tf.Tensor4D {

@@ -17,6 +17,7 @@ import * as tf from "../deps/tfjs_core.ts";
 import { concatChannels, splitChannels } from "../ops/channels.ts";
 import { conv, type ConvParams, convParams } from "../ops/conv.ts";
 import { type Mode, ParamStore } from "../ops/params.ts";
+import { mixedEdge } from "../supernet/mixedEdge.ts";
 import { parseSrConvOp, srConv, srConvMacsPerPixel, type SrConvParams, srConvParams } from "../ops/srOps.ts";
 
 /** The searched convolutions of one block, in order: c1 (C→C), c2 and c3 (C−d → C), c4 (C−d → d). */
@@ -152,8 +153,7 @@ function cca(p: CcaParams, x: tf.Tensor4D): tf.Tensor4D {
 /** Position `ops` on `x`: the op itself, or the mixture Σ_k w_k · op_k(x) by the row `weights`. */
 function positionOp(ops: SrConvParams[], x: tf.Tensor4D, mode: Mode, weights?: tf.Tensor1D): tf.Tensor4D {
   if (!weights) return srConv(ops[0], x, mode);
-  const w = tf.unstack(weights);
-  return tf.addN(ops.map((op, k) => tf.mul(srConv(op, x, mode), w[k]))) as tf.Tensor4D;
+  return mixedEdge(ops.map((op) => (t: tf.Tensor4D) => srConv(op, t, mode)), x, weights);
 }
 
 function block(
